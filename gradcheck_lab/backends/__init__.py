@@ -1,0 +1,1 @@
+"""Op tables, one per array namespace. Each module imports its framework lazily."""

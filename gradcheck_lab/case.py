@@ -1,0 +1,140 @@
+"""The case model: frozen dataclasses that everything after the loader takes.
+
+Arrays are float64 numpy arrays made read-only by the loader; dataclasses
+holding them compare by identity (``eq=False``) so they stay hashable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from gradcheck_lab.expr.graph import Expression
+
+Framework = Literal["torch", "jax", "numpy"]
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Element passes when ``|got - ref| <= atol + rtol * |ref|``."""
+
+    rtol: float
+    atol: float
+
+    def bound(self, ref: np.ndarray) -> np.ndarray:
+        return self.atol + self.rtol * np.abs(ref)
+
+
+@dataclass(frozen=True)
+class ToleranceOverride:
+    """A case's tolerance for one method (or all): only the given parts replace the default."""
+
+    rtol: float | None = None
+    atol: float | None = None
+
+    def apply(self, base: Tolerance) -> Tolerance:
+        return Tolerance(
+            rtol=base.rtol if self.rtol is None else self.rtol,
+            atol=base.atol if self.atol is None else self.atol,
+        )
+
+
+ALL_METHODS_KEY = "*"  # key of ``Case.tolerance`` for the top-level {rtol, atol}
+
+
+@dataclass(frozen=True, eq=False)
+class InputSpec:
+    name: str
+    value: np.ndarray
+    wrt: bool
+    line: int | None = None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.value.shape)
+
+
+@dataclass(frozen=True, eq=False)
+class Expect:
+    """Numbers quoted from a source: the value of ``expr`` and/or gradients."""
+
+    value: np.ndarray | None
+    grad: Mapping[str, np.ndarray]
+    line: int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Point:
+    """Values of every input at one point to check; index 0 is the base values."""
+
+    index: int
+    values: Mapping[str, np.ndarray]
+    expect: Expect | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Claim:
+    """A hand-written gradient formula per input, put on trial."""
+
+    name: str
+    formulas: Mapping[str, Expression]
+    expect_fail: bool = False
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """User code put on trial: a forward function (torch/jax) or a gradient function (numpy)."""
+
+    name: str
+    framework: Framework
+    target: str  # "package.module:attr"
+    kind: Literal["function", "gradient"]
+    expect_fail: bool = False
+    base_dir: str = "."
+    line: int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Case:
+    name: str
+    file: str
+    line: int | None
+    inputs: tuple[InputSpec, ...]
+    expr: Expression
+    points: tuple[Point, ...]
+    output_shape: tuple[int, ...]
+    description: str = ""
+    source: str = ""
+    cotangent: np.ndarray | None = None
+    cotangent_kind: str | None = None  # "ones", "random", "explicit"
+    order: int = 1
+    dtype: Literal["float64", "float32"] = "float64"
+    methods: tuple[str, ...] | None = None
+    tolerance: Mapping[str, ToleranceOverride] | None = None
+    claims: tuple[Claim, ...] = ()
+    implementations: tuple[Implementation, ...] = ()
+    kinks: Literal["allow", "fail"] = "allow"
+
+    @property
+    def wrt(self) -> tuple[InputSpec, ...]:
+        return tuple(i for i in self.inputs if i.wrt)
+
+    @property
+    def input(self) -> Mapping[str, InputSpec]:
+        return {i.name: i for i in self.inputs}
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.output_shape == ()
+
+    def gradient_shape(self, name: str) -> tuple[int, ...]:
+        """Shape of what is checked for input ``name``: gradient/VJP, or the full Jacobian."""
+        in_shape = self.input[name].shape
+        if self.is_scalar or self.cotangent is not None:
+            return in_shape
+        return self.output_shape + in_shape

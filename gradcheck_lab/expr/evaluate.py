@@ -1,0 +1,50 @@
+"""The one evaluator: walk the graph once, each backend supplying its op table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gradcheck_lab.backends.base import Backend
+from gradcheck_lab.errors import GradcheckError
+from gradcheck_lab.expr.graph import Const, Expression, Input, NamedConst, Node, Op
+
+
+class EvaluationError(GradcheckError):
+    """An op failed on its arguments (shape mismatch, bad axis...); ``node`` says which."""
+
+    def __init__(self, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+def evaluate(expr: Expression, backend: Backend, inputs: Mapping[str, Any]) -> Any:
+    """Value of ``expr`` with ``inputs`` (backend arrays), computed by ``backend``'s ops."""
+    return evaluate_all(expr, backend, inputs)[id(expr.root)]
+
+
+def evaluate_all(expr: Expression, backend: Backend, inputs: Mapping[str, Any]) -> dict[int, Any]:
+    """Value of every node, keyed by ``id(node)``: kink and domain rules read the arguments."""
+    values: dict[int, Any] = {}
+    for node in expr.nodes:
+        if isinstance(node, Input):
+            values[id(node)] = inputs[node.name]
+        elif isinstance(node, Const):
+            values[id(node)] = backend.constant(node.value)
+        elif isinstance(node, NamedConst):
+            values[id(node)] = backend.named_constant(node.name)
+        elif isinstance(node, Op):
+            args = [values[id(a)] for a in node.args]
+            try:
+                values[id(node)] = backend.ops[node.op](*args, **dict(node.params))
+            except GradcheckError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any backend failure becomes a located error
+                raise EvaluationError(_explain(node, exc), node) from exc
+    return values
+
+
+def _explain(node: Op, exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{node.op} at column {node.pos[1]}: {text}"

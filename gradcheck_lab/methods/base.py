@@ -1,0 +1,56 @@
+"""Shared pieces of the method modules: timing, error capture, target shapes."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from gradcheck_lab.case import Case, Point
+from gradcheck_lab.results import MethodResult
+
+
+def missing_module(module: str, extra: str) -> str | None:
+    """A skip reason when ``module`` cannot be imported, else None (nothing is imported)."""
+    if importlib.util.find_spec(module) is None:
+        return f"{module} is not installed (pip install 'gradcheck-lab[{extra}]')"
+    return None
+
+
+def timed(method: str, compute: Callable[[], MethodResult]) -> MethodResult:
+    """Run ``compute``; an exception becomes an ``error`` result carrying its message."""
+    start = time.perf_counter()
+    try:
+        result = compute()
+    except Exception as exc:  # noqa: BLE001 - a crash of one method is a result, not a crash
+        message = f"{type(exc).__name__}: {exc}".strip()
+        return MethodResult(method, error=message[:2000], seconds=time.perf_counter() - start)
+    return MethodResult(
+        method, value=result.value, gradient=result.gradient, hessian=result.hessian,
+        error_estimate=result.error_estimate, bounds=result.bounds,
+        seconds=time.perf_counter() - start, error=result.error, skipped=result.skipped,
+        note=result.note)
+
+
+def as_float64(value: object) -> np.ndarray:
+    return np.array(value, dtype=np.float64)
+
+
+def jacobian_to_target(case: Case, jacobian: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Turn full Jacobians (output shape + input shape) into what the case checks."""
+    out = {}
+    for name, jac in jacobian.items():
+        if case.cotangent is not None and not case.is_scalar:
+            axes = tuple(range(len(case.output_shape)))
+            out[name] = np.tensordot(case.cotangent, jac, axes=(axes, axes))
+        elif case.cotangent is not None:
+            out[name] = float(case.cotangent) * jac
+        else:
+            out[name] = jac
+    return out
+
+
+def point_arrays(point: Point) -> dict[str, np.ndarray]:
+    return {k: np.array(v, dtype=np.float64) for k, v in point.values.items()}
