@@ -1,0 +1,121 @@
+"""Method ``fd``: central finite differences in float64 with Ridders' extrapolation.
+
+The kernel is ``numeric.finite_diff``; this module turns a case into the flat
+function it needs: the differentiated inputs concatenated into one vector, the
+output flattened (or contracted with the cotangent), and the guard signature
+of every kink and domain rule of ``expr.ops`` so no step crosses one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from gradcheck_lab.backends.numpy_ops import make_backend
+from gradcheck_lab.case import Case, Point
+from gradcheck_lab.expr.evaluate import evaluate_all
+from gradcheck_lab.expr.graph import Op
+from gradcheck_lab.expr.ops import OPS
+from gradcheck_lab.kinks import kinks_at
+from gradcheck_lab.methods.base import timed
+from gradcheck_lab.numeric.finite_diff import derivative
+from gradcheck_lab.results import MethodResult
+
+NAME = "fd"
+_BACKEND = make_backend()
+
+
+def unavailable() -> str | None:
+    return None
+
+
+class FlatProblem:
+    """The case at a point as ``F(x_flat)`` plus its guard signature, both from one evaluation."""
+
+    def __init__(self, case: Case, point: Point) -> None:
+        self.case = case
+        self.names = [spec.name for spec in case.wrt]
+        self.shapes = [case.input[n].shape for n in self.names]
+        self.base = {k: np.array(v, dtype=np.float64) for k, v in point.values.items()}
+        self.x0 = (np.concatenate([self.base[n].ravel() for n in self.names])
+                   if self.names else np.zeros(0))
+        self.guarded = [n for n in case.expr.ops() if OPS[n.op].guard is not None]
+        self._cache: dict[bytes, tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}
+
+    def unpack(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        values, start = dict(self.base), 0
+        for name, shape in zip(self.names, self.shapes, strict=True):
+            size = int(np.prod(shape)) if shape else 1
+            values[name] = x[start:start + size].reshape(shape)
+            start += size
+        return values
+
+    def _both(self, x: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        key = x.tobytes()
+        if key not in self._cache:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            with np.errstate(all="ignore"):
+                nodes = evaluate_all(self.case.expr, _BACKEND, self.unpack(x))
+                out = np.asarray(nodes[id(self.case.expr.root)], dtype=np.float64)
+                if self.case.cotangent is not None:
+                    out = np.asarray([np.sum(np.asarray(self.case.cotangent) * out)])
+                guards = tuple(np.asarray(
+                    OPS[n.op].guard([np.asarray(nodes[id(a)]) for a in n.args],  # type: ignore[misc]
+                                    dict(n.params))) for n in self.guarded)
+            self._cache[key] = (out.ravel(), guards)
+        return self._cache[key]
+
+    def function(self, x: np.ndarray) -> np.ndarray:
+        return self._both(x)[0]
+
+    def guard(self, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        return self._both(x)[1]
+
+    def value(self) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            nodes = evaluate_all(self.case.expr, _BACKEND, self.base)
+        return np.asarray(nodes[id(self.case.expr.root)], dtype=np.float64)
+
+    def split(self, columns: np.ndarray) -> dict[str, np.ndarray]:
+        """(F size, n) derivative columns -> per input, in the shape the case checks."""
+        out, start = {}, 0
+        for name, shape in zip(self.names, self.shapes, strict=True):
+            size = int(np.prod(shape)) if shape else 1
+            block = columns[:, start:start + size]
+            start += size
+            if self.case.is_scalar or self.case.cotangent is not None:
+                out[name] = block.reshape(shape)
+            else:
+                out[name] = block.reshape(self.case.output_shape + shape)
+        return out
+
+
+def differentiate(case: Case, point: Point) -> MethodResult:
+    """Finite-difference gradient/Jacobian with error estimates and one-sided bounds."""
+    problem = FlatProblem(case, point)
+    n = problem.x0.size
+    size = problem.function(problem.x0).size
+    values, errors = np.zeros((size, n)), np.zeros((size, n))
+    lower, upper = np.zeros((size, n)), np.zeros((size, n))
+    one_sided: list[int] = []
+    at_kink = bool(kinks_at(case.expr, problem.base))
+    for k in range(n):
+        d = derivative(problem.function, problem.guard, problem.x0, k, at_kink)
+        values[:, k], errors[:, k], lower[:, k], upper[:, k] = d.value, d.error, d.lower, d.upper
+        if d.stencil != "central":
+            one_sided.append(k)
+    split: Callable[[np.ndarray], dict[str, np.ndarray]] = problem.split
+    bounds = None
+    note = ""
+    if one_sided:
+        lows, ups = split(lower), split(upper)
+        bounds = {name: (lows[name], ups[name]) for name in lows}
+        note = f"one-sided steps for {len(one_sided)} of {n} input elements (kink or domain edge)"
+    return MethodResult(NAME, value=problem.value(), gradient=split(values),
+                        error_estimate=split(errors), bounds=bounds, note=note)
+
+
+def compute(case: Case, point: Point) -> MethodResult:
+    return timed(NAME, lambda: differentiate(case, point))

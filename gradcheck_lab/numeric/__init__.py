@@ -1,0 +1,1 @@
+"""Pure numeric kernels: symbolic reverse accumulation, Ridders' finite differences."""

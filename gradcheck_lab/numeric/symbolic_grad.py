@@ -1,0 +1,92 @@
+"""Exact gradients by reverse accumulation over a SymPy expression DAG.
+
+Calling ``sympy.diff`` once per element symbol costs O(n) each, O(n^2) in all
+(77 s for a 1,000-element sum). Instead the expression DAG is walked once from
+the output: each node passes ``adjoint(node) * d node / d arg`` to its
+arguments, with the local derivatives from SymPy (``Add``: 1, ``Mul``: the
+product of the other factors, ``Pow``: the power rule, functions: ``fdiff``),
+and adjoints reaching the same subexpression are summed. That is
+reverse-mode automatic differentiation (Griewank & Walther, *Evaluating
+Derivatives*, 2nd ed., ch. 3) carried out on symbols, so the cost is linear in
+the size of the DAG and the result is the exact derivative.
+
+Piecewise-constant functions (``sign``, ``Heaviside``) get a local derivative
+of 0: their distributional derivative (``DiracDelta``) is zero away from the
+kink, and at the kink the verdict's one-sided rule applies instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sympy as sp
+from sympy.core.function import Application
+
+_PIECEWISE_CONSTANT = (sp.sign, sp.Heaviside, sp.floor, sp.ceiling)
+
+
+def _local_derivative(node: sp.Basic, index: int) -> sp.Expr:
+    """d node / d node.args[index], as a SymPy expression."""
+    args = node.args
+    if isinstance(node, sp.Add):
+        return sp.Integer(1)
+    if isinstance(node, sp.Mul):
+        return sp.Mul(*(args[:index] + args[index + 1:]))
+    if isinstance(node, sp.Pow):
+        base, exponent = args
+        if index == 0:
+            return exponent * base ** (exponent - 1)
+        return node * sp.log(base)
+    if isinstance(node, _PIECEWISE_CONSTANT):
+        return sp.Integer(0)
+    if isinstance(node, Application):  # exp, log, sin, erf, Abs, Max, Min, ...
+        return node.fdiff(index + 1)
+    raise TypeError(f"no derivative rule for {type(node).__name__}")
+
+
+def _post_order(root: sp.Basic, targets: frozenset[sp.Symbol]) -> tuple[list[sp.Basic],
+                                                                           set[sp.Basic]]:
+    """Nodes children-first, and the set of nodes that depend on any target symbol."""
+    order: list[sp.Basic] = []
+    depends: set[sp.Basic] = set()
+    visited: set[sp.Basic] = set()
+    stack: list[tuple[sp.Basic, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            if node in targets or any(a in depends for a in node.args):
+                depends.add(node)
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        if node.is_Atom:
+            continue
+        for arg in node.args:
+            if arg not in visited:
+                stack.append((arg, False))
+    return order, depends
+
+
+def gradient(output: sp.Expr, symbols: Sequence[sp.Symbol]) -> list[sp.Expr]:
+    """d output / d s for every symbol ``s``, exact, in one reverse sweep."""
+    targets = frozenset(symbols)
+    order, depends = _post_order(sp.sympify(output), targets)
+    adjoint: dict[sp.Basic, list[sp.Expr]] = {sp.sympify(output): [sp.Integer(1)]}
+    for node in reversed(order):
+        if node not in depends or node not in adjoint or node in targets:
+            continue
+        total = sp.Add(*adjoint.pop(node))
+        for index, arg in enumerate(node.args):
+            if arg in depends:
+                adjoint.setdefault(arg, []).append(total * _local_derivative(node, index))
+    return [sp.Add(*adjoint.get(s, [])) for s in symbols]
+
+
+def free_symbols(expressions: Iterable[sp.Expr]) -> set[sp.Symbol]:
+    out: set[sp.Symbol] = set()
+    for e in expressions:
+        out |= sp.sympify(e).free_symbols
+    return out

@@ -1,0 +1,163 @@
+"""verify(): cases in, reports out. Plans the methods, runs them per point, judges."""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Union
+
+from gradcheck_lab.case import Case, Point
+from gradcheck_lab.diagnose import diagnose
+from gradcheck_lab.errors import UsageError
+from gradcheck_lab.kinks import kinks_at
+from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
+from gradcheck_lab.loader import load_paths
+from gradcheck_lab.methods import (BUILTIN_METHODS, CLAIM_PREFIX, DEFAULT_METHODS, EXPECT_METHOD,
+                                   IMPL_PREFIX, load_method)
+from gradcheck_lab.methods.claims import compute_claim, compute_expect
+from gradcheck_lab.results import (CaseReport, MethodResult, PointReport, RunReport, Status,
+                                   Verdict, worst)
+from gradcheck_lab.verdict import judge_point, usable
+
+Target = Union[str, Path, Case, Sequence[Union[str, Path, Case]]]
+
+
+def load_cases(target: Target, limits: Limits = DEFAULT_LIMITS) -> list[Case]:
+    """Cases from paths (files or folders) and/or Case objects."""
+    items = [target] if isinstance(target, (str, Path, Case)) else list(target)
+    cases: list[Case] = []
+    for item in items:
+        cases.extend([item] if isinstance(item, Case) else load_paths([item], limits))
+    return cases
+
+
+def select(cases: list[Case], keyword: str | None) -> list[Case]:
+    """``-k``: a substring of the name, or an fnmatch pattern."""
+    if not keyword:
+        return cases
+    return [c for c in cases if keyword in c.name or fnmatch.fnmatchcase(c.name, keyword)]
+
+
+def plan(case: Case, methods: Sequence[str] | None) -> list[str]:
+    """The methods to run on ``case``: its own list or the defaults, filtered by ``methods``."""
+    if case.methods is not None:
+        names = list(case.methods)
+    else:
+        names = list(DEFAULT_METHODS)
+        names += [CLAIM_PREFIX + c.name for c in case.claims]
+        names += [IMPL_PREFIX + i.name for i in case.implementations]
+        if any(p.expect is not None for p in case.points):
+            names.append(EXPECT_METHOD)
+    if methods is not None:
+        wanted = set(methods)
+        names = [n for n in names if n in wanted
+                 or (n.startswith(CLAIM_PREFIX) and "claim:*" in wanted)
+                 or (n.startswith(IMPL_PREFIX) and "impl:*" in wanted)]
+        names += [m for m in methods if m in BUILTIN_METHODS and m not in names]
+    return names
+
+
+def check_method_names(methods: Sequence[str]) -> None:
+    accepted = list(BUILTIN_METHODS) + [EXPECT_METHOD, "claim:*", "impl:*"]
+    for m in methods:
+        if m not in accepted and not m.startswith((CLAIM_PREFIX, IMPL_PREFIX)):
+            raise UsageError(f"unknown method '{m}' (accepted: {', '.join(accepted)}, "
+                             "claim:NAME, impl:NAME)")
+
+
+def verify(target: Target, methods: Sequence[str] | None = None, strict: bool = False,
+           keyword: str | None = None, limits: Limits = DEFAULT_LIMITS) -> RunReport:
+    """Verify every case of ``target``; ``strict`` makes kinks fail."""
+    start = time.perf_counter()
+    if methods is not None:
+        check_method_names(methods)
+    cases = select(load_cases(target, limits), keyword)
+    reports = tuple(verify_case(case, methods, strict) for case in cases)
+    return RunReport(reports, time.perf_counter() - start)
+
+
+def _skips(names: list[str]) -> dict[str, str]:
+    skips = {}
+    for name in names:
+        if name in BUILTIN_METHODS:
+            reason = load_method(name).unavailable()
+            if reason:
+                skips[name] = reason
+        elif name.startswith(IMPL_PREFIX):
+            skips[name] = "implementations are not run by this version yet"
+    return skips
+
+
+def _results(case: Case, point: Point, names: list[str], skips: dict[str, str]
+             ) -> dict[str, MethodResult]:
+    claims = {CLAIM_PREFIX + c.name: c for c in case.claims}
+    results: dict[str, MethodResult] = {}
+    for name in names:
+        if name in skips:
+            results[name] = MethodResult(name, skipped=skips[name])
+        elif name in BUILTIN_METHODS:
+            results[name] = load_method(name).compute(case, point)
+        elif name in claims:
+            results[name] = compute_claim(claims[name], point)
+        elif name == EXPECT_METHOD:
+            quoted = compute_expect(point)
+            if quoted is not None:
+                results[name] = quoted
+    return results
+
+
+def verify_case(case: Case, methods: Sequence[str] | None = None,
+                strict: bool = False) -> CaseReport:
+    start = time.perf_counter()
+    names = plan(case, methods)
+    skips = _skips(names)
+    expect_fail = {CLAIM_PREFIX + c.name for c in case.claims if c.expect_fail}
+    expect_fail |= {IMPL_PREFIX + i.name for i in case.implementations if i.expect_fail}
+    points = []
+    for point in case.points:
+        results = _results(case, point, names, skips)
+        kinks = kinks_at(case.expr, point.values)
+        probe = results.get("fd")
+        if probe is None and (kinks or not usable(results.get("sympy"))):
+            probe = load_method("fd").compute(case, point)  # reference / kink bounds only
+        points.append(judge_point(case, point, results, probe, kinks, expect_fail, strict))
+    points = _unexpected_passes(points, expect_fail)
+    method_status: dict[str, Status] = {}
+    for name in names:
+        statuses = [v.status for p in points for v in p.verdicts if v.method == name]
+        method_status[name] = worst(statuses) if statuses else "skipped"
+    formulas: dict[str, str] = {}
+    if "sympy" in names and any(v.method == "sympy" and v.status not in ("error", "skipped")
+                                for p in points for v in p.verdicts):
+        from gradcheck_lab.methods.symbolic import formulas as symbolic_formulas
+        formulas = symbolic_formulas(case)
+    report = CaseReport(case, worst(list(method_status.values())), tuple(points), tuple(names),
+                        method_status, formulas=formulas, seconds=time.perf_counter() - start,
+                        message="order 2 (Hessians) is not run by this version yet"
+                        if case.order == 2 else "")
+    return dataclasses.replace(report, findings=tuple(diagnose(report)))
+
+
+def _unexpected_passes(points: list[PointReport], expect_fail: set[str]) -> list[PointReport]:
+    """A method marked ``expect: fail`` that failed nowhere is ``fail`` wherever it passed."""
+    passed = {m for m in expect_fail
+              if not any(v.method == m and v.status in ("xfail", "error")
+                         for p in points for v in p.verdicts)}
+    if not passed:
+        return points
+
+    def flip(v: Verdict) -> Verdict:
+        if v.method in passed and v.status in ("pass", "kink"):
+            return dataclasses.replace(v, status="fail", message="expected to fail "
+                                       "(expect: fail) but passed at every point")
+        return v
+
+    out = []
+    for p in points:
+        verdicts = tuple(flip(v) for v in p.verdicts)
+        out.append(dataclasses.replace(p, verdicts=verdicts,
+                                       status=worst([v.status for v in verdicts])))
+    return out

@@ -1,0 +1,167 @@
+"""Judge each method's result against the reference, per element, per point.
+
+Rules (contract section 4): the reference is ``sympy`` where it ran and is
+finite, otherwise ``fd``. An element passes when
+``|got - ref| <= atol + rtol * |ref|`` (plus finite-difference error
+estimates, see ``tolerances``). A NaN or infinity where the reference is finite
+fails. At a non-differentiable point (an op at its kink *and* one-sided
+derivatives that differ), an element passes when it lies between the one-sided
+derivatives; a method whose every element does is ``kink``, not ``fail``,
+unless the case says ``kinks: fail``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from gradcheck_lab.case import Case, Point, Tolerance
+from gradcheck_lab.results import Mismatch, MethodResult, PointReport, Status, Verdict, worst
+from gradcheck_lab.tolerances import FD_ESTIMATE_FACTOR, tolerance_for
+
+MAX_MISMATCHES = 20
+
+
+@dataclass(frozen=True)
+class Reference:
+    method: str
+    result: MethodResult
+    bounds: Mapping[str, tuple[np.ndarray, np.ndarray]] | None  # set at a kink point
+    estimate: Mapping[str, np.ndarray] | None  # fd's error estimate, when fd is the reference
+
+
+def usable(result: MethodResult | None) -> bool:
+    return (result is not None and result.error is None and result.skipped is None
+            and result.value is not None
+            and bool(np.all(np.isfinite(result.value)))
+            and all(np.all(np.isfinite(g)) for g in result.gradient.values()))
+
+
+def choose_reference(results: Mapping[str, MethodResult], probe: MethodResult | None
+                     ) -> tuple[str, MethodResult] | None:
+    """sympy where it ran and is finite, else fd (the method's own result or the probe)."""
+    if usable(results.get("sympy")):
+        return "sympy", results["sympy"]
+    for candidate in (results.get("fd"), probe):
+        if candidate is not None and candidate.error is None and candidate.skipped is None:
+            return "fd", candidate
+    return None
+
+
+def kink_bounds(kinks: tuple[str, ...], probe: MethodResult | None, case: Case
+                ) -> Mapping[str, tuple[np.ndarray, np.ndarray]] | None:
+    """One-sided bounds when the point really is non-differentiable, else None."""
+    if not kinks or probe is None or probe.bounds is None:
+        return None
+    tol = tolerance_for(case, "fd")
+    for name, (lo, hi) in probe.bounds.items():
+        est = probe.error_estimate[name] if probe.error_estimate else 0.0
+        width = tol.atol + tol.rtol * np.maximum(np.abs(lo), np.abs(hi)) + 2 * est
+        if np.any(hi - lo > width):
+            return probe.bounds
+    return None
+
+
+def _compare(name: str, got: np.ndarray, ref: np.ndarray, bound: np.ndarray,
+             interval: tuple[np.ndarray, np.ndarray] | None) -> tuple[list[Mismatch], float, float]:
+    got = np.broadcast_to(np.asarray(got, dtype=np.float64), np.shape(ref))
+    with np.errstate(all="ignore"):
+        abs_err = np.abs(got - ref)
+        rel_err = np.where(ref != 0, abs_err / np.abs(ref), np.where(abs_err == 0, 0.0, np.inf))
+        same_nonfinite = ~np.isfinite(ref) & ((got == ref) | (np.isnan(got) & np.isnan(ref)))
+        abs_err = np.where(same_nonfinite, 0.0, np.where(np.isnan(abs_err), np.inf, abs_err))
+        rel_err = np.where(same_nonfinite, 0.0, np.where(np.isnan(rel_err), np.inf, rel_err))
+        if interval is None:
+            bad = ~(abs_err <= bound)
+        else:
+            lo, hi = interval
+            bad = ~(np.isfinite(got) & (got >= lo - bound) & (got <= hi + bound))
+    mismatches = []
+    for idx in zip(*np.nonzero(bad)) if bad.ndim else ([()] if bad else []):
+        idx = tuple(int(i) for i in idx)
+        mismatches.append(Mismatch(
+            name, idx, float(ref[idx]), float(got[idx]), float(abs_err[idx]),
+            float(rel_err[idx]), float(np.broadcast_to(bound, np.shape(ref))[idx]),
+            None if interval is None else float(interval[0][idx]),
+            None if interval is None else float(interval[1][idx])))
+    return mismatches, float(np.max(abs_err, initial=0.0)), float(np.max(rel_err, initial=0.0))
+
+
+def judge(case: Case, result: MethodResult, reference: Reference | None,
+          expect_fail: bool, kinks_fail: bool) -> Verdict:
+    """One method's verdict at one point."""
+    method = result.method
+    tol = tolerance_for(case, method)
+    if result.skipped is not None:
+        return Verdict(method, "skipped", result, tol, message=result.skipped)
+    if result.error is not None:
+        return Verdict(method, "error", result, tol, message=result.error)
+    if reference is None:
+        return Verdict(method, "skipped", result, tol,
+                       message="no reference: neither sympy nor fd produced a result")
+    ref = reference.result
+    mismatches: list[Mismatch] = []
+    max_abs = max_rel = 0.0
+    pairs: list[tuple[str, np.ndarray | None, np.ndarray | None]] = [
+        ("value", result.value, ref.value)]
+    pairs += [(n, g, ref.gradient.get(n)) for n, g in result.gradient.items()]
+    for name, got, want in pairs:
+        if got is None or want is None:
+            continue
+        bound = _bound(tol, want, name, result, reference, method)
+        interval = None
+        if reference.bounds is not None and name in reference.bounds:
+            interval = reference.bounds[name]
+            bound = _bound(tol, np.maximum(np.abs(interval[0]), np.abs(interval[1])), name,
+                           result, reference, method)
+        found, a, r = _compare(name, got, want, bound, interval)
+        mismatches += found
+        max_abs, max_rel = max(max_abs, a), max(max_rel, r)
+    status, message = _status(mismatches, reference.bounds is not None, expect_fail, kinks_fail)
+    mismatches.sort(key=lambda m: -(m.abs_error / m.bound if m.bound > 0 else np.inf))
+    return Verdict(method, status, result, tol, max_abs, max_rel,
+                   tuple(mismatches[:MAX_MISMATCHES]), len(mismatches), message)
+
+
+def _bound(tol: Tolerance, ref: np.ndarray, name: str, result: MethodResult,
+           reference: Reference, method: str) -> np.ndarray:
+    bound = tol.bound(np.where(np.isfinite(ref), ref, 0.0))
+    for source in ((reference.estimate if name != "value" else None),
+                   (result.error_estimate if method == "fd" and name != "value" else None)):
+        if source is not None and name in source:
+            bound = bound + FD_ESTIMATE_FACTOR * np.asarray(source[name])
+    return np.asarray(bound)
+
+
+def _status(mismatches: list[Mismatch], at_kink: bool, expect_fail: bool,
+            kinks_fail: bool) -> tuple[Status, str]:
+    if mismatches:
+        if expect_fail:
+            return "xfail", "fails as expected (expect: fail)"
+        return "fail", f"{len(mismatches)} element(s) outside tolerance"
+    if at_kink:
+        if kinks_fail:
+            return "fail", "non-differentiable point and kinks: fail"
+        return "kink", "non-differentiable point: within the one-sided derivatives"
+    return "pass", ""
+
+
+def judge_point(case: Case, point: Point, results: Mapping[str, MethodResult],
+                probe: MethodResult | None, kinks: tuple[str, ...],
+                expect_fail: Collection[str], kinks_fail: bool) -> PointReport:
+    """Every method at one point; ``probe`` is an fd result used for the reference and kinks."""
+    chosen = choose_reference(results, probe)
+    bounds = kink_bounds(kinks, probe, case)
+    reference = None
+    if chosen is not None:
+        name, result = chosen
+        reference = Reference(name, result, bounds,
+                              result.error_estimate if name == "fd" else None)
+    verdicts = tuple(judge(case, r, reference, m in expect_fail, kinks_fail or case.kinks == "fail")
+                     for m, r in results.items())
+    return PointReport(point, None if chosen is None else chosen[0],
+                       None if chosen is None else chosen[1].value,
+                       worst([v.status for v in verdicts]), verdicts,
+                       kinks if bounds is not None else ())
