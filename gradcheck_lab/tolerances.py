@@ -4,8 +4,8 @@ An element passes when ``|got - ref| <= atol + rtol * |ref|``. Float64 rows are
 tight enough to catch a relative error of 1e-8; float32 rows allow float32
 round-off (eps 1.2e-7) accumulated over a few dozen operations. ``fd`` is
 additionally widened by its own error estimate (``FD_ESTIMATE_FACTOR`` times
-it), and when ``fd`` is the reference every method is widened by the
-reference's estimate the same way.
+it: Ridders estimates can be 2x optimistic), and when ``fd`` is the reference
+every method is widened by the reference's estimate the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from gradcheck_lab.case import ALL_METHODS_KEY, Case, Tolerance
 from gradcheck_lab.methods import CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
 
-FD_ESTIMATE_FACTOR = 2.0
+FD_ESTIMATE_FACTOR = 4.0  # Ridders estimates run up to ~2x low (measured: sin at 1e8)
 
 # (method family, dtype) -> Tolerance
 DEFAULTS: Mapping[tuple[str, str], Tolerance] = {
@@ -30,7 +30,7 @@ DEFAULTS: Mapping[tuple[str, str], Tolerance] = {
 # rows documented for the README, in this order
 TABLE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("sympy", "float64", "sympy (when fd is the reference)"),
-    ("fd", "float64", "fd (plus 2x its own error estimate)"),
+    ("fd", "float64", "fd (plus 4x its own error estimate)"),
     ("complex_step", "float64", "complex_step"),
     ("autodiff", "float64", "torch, torch_forward, jax, jax_forward, impl:* (dtype float64)"),
     ("autodiff", "float32", "the same, dtype float32"),

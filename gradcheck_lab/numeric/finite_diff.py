@@ -8,7 +8,7 @@ in even powers of h, so column j removes the h^(2j) term with factor c^(2j);
 for one-sided differences it expands in all powers and the factor is c^j.
 Each entry's error estimate is the larger of its differences to the two
 entries it was built from, and never below the round-off bound of its
-smallest step, ``eps * (|F(x+h)| + |F(x-h)|) / |2h|``; the entry with the
+smallest step, ``NOISE_GAIN * eps * (|F(x+h)| + |F(x-h)|) / |2h|``; the entry with the
 smallest estimate is returned with that estimate. The sweep stops once the diagonal grows by more than
 ``SAFE`` times the best estimate (round-off has taken over).
 
@@ -40,6 +40,7 @@ SAFE = 2.0  # stop when the diagonal error exceeds SAFE x the best estimate
 SEARCH_FACTOR = 16.0  # first-step search divides by this until the stencil is valid
 MAX_SEARCH = 260  # 0.1 / 16**260 is below the smallest double: reaches any edge
 EPS = float(np.finfo(np.float64).eps)
+NOISE_GAIN = 1.0  # round-off bound per quotient; the verdict adds its own factor of 2
 KINK_FLOOR = 1e-8  # smallest central step (relative) tried when a kink sits at x
 
 Vector = np.ndarray
@@ -90,7 +91,7 @@ def ridders(quotient: Quotient, h: float, power: int) -> tuple[np.ndarray, np.nd
             row.append((row[j - 1] * factor - tableau[i - 1][j - 1]) / (factor - 1))
             factor *= SHRINK ** power
             errt = np.maximum(np.abs(row[j] - row[j - 1]), np.abs(row[j] - tableau[i - 1][j - 1]))
-            errt = np.maximum(errt, noise)
+            errt = np.maximum(errt, NOISE_GAIN * noise)
             better = errt <= err
             err = np.where(better, errt, err)
             best = np.where(better, row[j], best)
