@@ -35,6 +35,10 @@ def timed(method: str, compute: Callable[[], MethodResult]) -> MethodResult:
 
 
 def as_float64(value: object) -> np.ndarray:
+    """A float64 numpy copy of a number, numpy array, torch tensor or jax array."""
+    detach = getattr(value, "detach", None)
+    if detach is not None:  # torch: np.array(tensor) warns about __array__'s copy keyword
+        value = detach().cpu().numpy()
     return np.array(value, dtype=np.float64)
 
 
