@@ -43,6 +43,13 @@ def _real_extreme(largest: bool) -> Callable[..., Any]:
         if not np.iscomplexobj(a):
             fn = np.max if largest else np.min
             return np.asarray(fn(a, axis=axis, keepdims=keepdims))
+        if isinstance(axis, tuple):  # argmax takes one axis: move these to the end, flatten
+            axes = sorted(ax % a.ndim for ax in axis)
+            keep = [d for d in range(a.ndim) if d not in axes]
+            moved = np.transpose(a, keep + axes).reshape([a.shape[d] for d in keep] + [-1])
+            out = extreme(moved, axis=-1)
+            return out.reshape([1 if d in axes else a.shape[d] for d in range(a.ndim)]
+                               ) if keepdims else out
         # complex step: pick the element whose real part is extreme, keep its imaginary part
         idx = (np.argmax if largest else np.argmin)(a.real, axis=axis, keepdims=True)
         if axis is None:

@@ -75,7 +75,7 @@ def build(case: Case) -> Symbolic:
         grads = split(gradient(target, flat_symbols))
     else:
         rows = [split(gradient(o, flat_symbols)) for o in output.ravel()]
-        grads = {name: np.array([r[name] for r in rows], dtype=object).reshape(
+        grads = {name: np.stack([r[name] for r in rows]).reshape(
             case.output_shape + symbols[name].shape) for name in wrt}
     return Symbolic(symbols, output, grads)
 

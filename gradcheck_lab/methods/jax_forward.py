@@ -1,0 +1,30 @@
+"""Method ``jax_forward``: JAX forward mode (``jax.jacfwd``), the full Jacobian reduced per case."""
+
+from __future__ import annotations
+
+from gradcheck_lab.case import Case, Point
+from gradcheck_lab.methods.base import as_float64, jacobian_to_target, missing_module, timed
+from gradcheck_lab.methods.jax_reverse import as_function
+from gradcheck_lab.results import MethodResult
+
+NAME = "jax_forward"
+
+
+def unavailable() -> str | None:
+    return missing_module("jax", "jax")
+
+
+def compute(case: Case, point: Point) -> MethodResult:
+    """One forward pass per input element; the Jacobian becomes gradient, VJP or Jacobian."""
+    def run() -> MethodResult:
+        import jax
+
+        f, primals, names = as_function(case, point)
+        out = f(*primals)
+        argnums = tuple(range(len(primals)))
+        jacs = jax.jacfwd(f, argnums=argnums)(*primals) if primals else ()
+        jacobian = {n: as_float64(j) for n, j in zip(names, jacs, strict=True)}
+        return MethodResult(NAME, value=as_float64(out),
+                            gradient=jacobian_to_target(case, jacobian))
+
+    return timed(NAME, run)

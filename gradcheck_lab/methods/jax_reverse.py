@@ -1,0 +1,78 @@
+"""Method ``jax``: JAX reverse mode (``jax.vjp`` / ``jax.jacrev``) in the case's dtype, no jit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from gradcheck_lab.case import Case, Point
+from gradcheck_lab.expr.evaluate import evaluate
+from gradcheck_lab.methods.base import as_float64, missing_module, timed
+from gradcheck_lab.results import MethodResult
+
+NAME = "jax"
+
+
+def unavailable() -> str | None:
+    return missing_module("jax", "jax")
+
+
+def jax_dtype(case: Case) -> Any:
+    import jax.numpy as jnp
+
+    return jnp.float32 if case.dtype == "float32" else jnp.float64
+
+
+def as_function(case: Case, point: Point,
+                forward: Callable[[dict[str, Any]], Any] | None = None
+                ) -> tuple[Callable[..., Any], list[Any], list[str]]:
+    """``f(*wrt_arrays)``, its primals and their names; inputs with ``wrt: false`` closed over.
+
+    ``forward`` maps all inputs (by name) to the output; default: the case's expression.
+    """
+    import jax.numpy as jnp
+
+    from gradcheck_lab.backends.jax_ops import make_backend  # turns x64 on before any array
+
+    dtype = jax_dtype(case)
+    backend = make_backend(dtype)
+    arrays = {spec.name: jnp.asarray(np.asarray(point.values[spec.name]), dtype=dtype)
+              for spec in case.inputs}
+    names = [spec.name for spec in case.wrt]
+
+    def expression(values: dict[str, Any]) -> Any:
+        return evaluate(case.expr, backend, values)
+
+    run = forward or expression
+
+    def f(*wrt: Any) -> Any:
+        return run({**arrays, **dict(zip(names, wrt, strict=True))})
+
+    return f, [arrays[n] for n in names], names
+
+
+def reverse_mode(case: Case, f: Callable[..., Any], primals: list[Any]) -> tuple[Any, list[Any]]:
+    """Output and gradient / VJP with the cotangent / full Jacobian, by reverse mode."""
+    import jax
+    import jax.numpy as jnp
+
+    if case.is_scalar or case.cotangent is not None:
+        out, vjp = jax.vjp(f, *primals)
+        seed = (jnp.ones_like(out) if case.cotangent is None
+                else jnp.asarray(np.asarray(case.cotangent), dtype=out.dtype))
+        return out, list(vjp(seed))
+    out = f(*primals)
+    argnums = tuple(range(len(primals)))
+    return out, list(jax.jacrev(f, argnums=argnums)(*primals)) if primals else []
+
+
+def compute(case: Case, point: Point) -> MethodResult:
+    def run() -> MethodResult:
+        f, primals, names = as_function(case, point)
+        out, grads = reverse_mode(case, f, primals)
+        return MethodResult(NAME, value=as_float64(out),
+                            gradient={n: as_float64(g) for n, g in zip(names, grads, strict=True)})
+
+    return timed(NAME, run)
