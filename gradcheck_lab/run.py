@@ -17,6 +17,7 @@ from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
 from gradcheck_lab.loader import load_paths
 from gradcheck_lab.methods import (BUILTIN_METHODS, CLAIM_PREFIX, DEFAULT_METHODS, EXPECT_METHOD,
                                    IMPL_PREFIX, load_method)
+from gradcheck_lab.methods import implementations
 from gradcheck_lab.methods.claims import compute_claim, compute_expect
 from gradcheck_lab.results import (CaseReport, MethodResult, PointReport, RunReport, Status,
                                    Verdict, worst)
@@ -79,21 +80,24 @@ def verify(target: Target, methods: Sequence[str] | None = None, strict: bool = 
     return RunReport(reports, time.perf_counter() - start)
 
 
-def _skips(names: list[str]) -> dict[str, str]:
+def _skips(case: Case, names: list[str]) -> dict[str, str]:
+    impls = {IMPL_PREFIX + i.name: i for i in case.implementations}
     skips = {}
     for name in names:
+        reason = None
         if name in BUILTIN_METHODS:
             reason = load_method(name).unavailable()
-            if reason:
-                skips[name] = reason
-        elif name.startswith(IMPL_PREFIX):
-            skips[name] = "implementations are not run by this version yet"
+        elif name in impls:
+            reason = implementations.unavailable(impls[name])
+        if reason:
+            skips[name] = reason
     return skips
 
 
 def _results(case: Case, point: Point, names: list[str], skips: dict[str, str]
              ) -> dict[str, MethodResult]:
     claims = {CLAIM_PREFIX + c.name: c for c in case.claims}
+    impls = {IMPL_PREFIX + i.name: i for i in case.implementations}
     results: dict[str, MethodResult] = {}
     for name in names:
         if name in skips:
@@ -102,6 +106,8 @@ def _results(case: Case, point: Point, names: list[str], skips: dict[str, str]
             results[name] = load_method(name).compute(case, point)
         elif name in claims:
             results[name] = compute_claim(claims[name], point)
+        elif name in impls:
+            results[name] = implementations.compute(case, point, impls[name])
         elif name == EXPECT_METHOD:
             quoted = compute_expect(point)
             if quoted is not None:
@@ -113,7 +119,7 @@ def verify_case(case: Case, methods: Sequence[str] | None = None,
                 strict: bool = False) -> CaseReport:
     start = time.perf_counter()
     names = plan(case, methods)
-    skips = _skips(names)
+    skips = _skips(case, names)
     expect_fail = {CLAIM_PREFIX + c.name for c in case.claims if c.expect_fail}
     expect_fail |= {IMPL_PREFIX + i.name for i in case.implementations if i.expect_fail}
     points = []
