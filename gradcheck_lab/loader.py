@@ -11,13 +11,21 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from gradcheck_lab import loader_values as v
-from gradcheck_lab.case import (ALL_METHODS_KEY, Case, Claim, Expect, Implementation, InputSpec,
-                                Point, ToleranceOverride)
+from gradcheck_lab.case import (
+    ALL_METHODS_KEY,
+    Case,
+    Claim,
+    Expect,
+    Implementation,
+    InputSpec,
+    Point,
+    ToleranceOverride,
+)
 from gradcheck_lab.errors import CaseError, CaseFileErrors, UsageError
 from gradcheck_lab.expr.evaluate import EvaluationError, evaluate
 from gradcheck_lab.expr.graph import Expression
@@ -25,7 +33,7 @@ from gradcheck_lab.expr.ops import RESERVED_NAMES
 from gradcheck_lab.expr.parse import parse_expression
 from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
 from gradcheck_lab.methods import BUILTIN_METHODS, CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
-from gradcheck_lab.yaml_nodes import load_yaml
+from gradcheck_lab.yaml_nodes import line_of, load_yaml
 
 CASE_FIELDS = ("name", "description", "source", "inputs", "expr", "points", "cotangent",
                "order", "dtype", "methods", "tolerance", "expect", "claims",
@@ -102,11 +110,12 @@ def load_document(data: Any, file: str, base_dir: str = ".",
         if extra:
             raise CaseFileErrors([CaseError(
                 f"a file with 'cases:' holds nothing else, found '{extra[0]}'", file=file,
-                line=data.lines.get(extra[0]), field=str(extra[0]), accepted="cases")])
+                line=_key_line(data, extra[0]), field=str(extra[0]), accepted="cases")])
         raws = data["cases"]
         if not isinstance(raws, list) or not raws:
             raise CaseFileErrors([CaseError("'cases' must be a non-empty list of cases",
-                                            file=file, line=data.lines["cases"], field="cases")])
+                                            file=file, line=_key_line(data, "cases"),
+                                            field="cases")])
         if len(raws) > limits.max_cases_per_file:
             raise CaseFileErrors([CaseError(
                 f"{len(raws)} cases, more than the limit of {limits.max_cases_per_file}",
@@ -123,7 +132,8 @@ def load_document(data: Any, file: str, base_dir: str = ".",
         try:
             cases.append(_CaseBuilder(raw, file, base_dir, limits, prefix).build())
         except CaseError as exc:
-            errors.append(exc.located(file=file, line=getattr(raw, "line", None)))
+            errors.append(exc.located(file=file, line=getattr(raw, "line", None)
+                                      or _line_of_key(raws, index)))
     if errors:
         raise CaseFileErrors(errors)
     return cases
@@ -138,15 +148,23 @@ class _CaseBuilder:
             raw, file, base_dir, limits, prefix)
 
     @contextmanager
-    def at(self, key: str, data: Any = None, path: str | None = None) -> Iterator[None]:
+    def at(self, key: str | int, data: Any = None, path: str | None = None) -> Iterator[None]:
         """Fill in the line and field of errors raised inside, for ``key`` of ``data``."""
         data = self.raw if data is None else data
+        where = self.prefix + (path or str(key))
         try:
             yield
         except CaseError as exc:
-            line = getattr(data, "lines", {}).get(key) or getattr(data, "line", None)
-            raise exc.located(file=self.file, line=line,
-                              field=self.prefix + (path or key)) from None
+            if exc.field and not exc.field.startswith(self.prefix):  # cases[i]. in a list
+                inner = exc.field
+                exc = exc.located()
+                exc.field = self.prefix + inner
+            line = None
+            if exc.line is None and exc.field and exc.field.startswith(where):
+                # the error names a field below this one: take that field's own line
+                line = _line_below(data, key, exc.field[len(where):])
+            line = line or _line_of_key(data, key) or getattr(data, "line", None)
+            raise exc.located(file=self.file, line=line, field=where) from None
 
     def build(self) -> Case:
         raw = self.raw
@@ -154,7 +172,7 @@ class _CaseBuilder:
         for required in ("name", "inputs", "expr"):
             if required not in raw:
                 raise CaseError(f"missing required field '{required}'", file=self.file,
-                                line=raw.line, field=self.prefix + required,
+                                line=getattr(raw, "line", None), field=self.prefix + required,
                                 accepted=", ".join(CASE_FIELDS))
         with self.at("name"):
             name = v.text(raw["name"], "name")
@@ -167,7 +185,7 @@ class _CaseBuilder:
             expr = parse_expression(v.text(raw["expr"], "expr"), names)
         with self.at("expect"):
             base_expect = self.expect(raw["expect"], "expect") if "expect" in raw else None
-        points = [Point(0, {i.name: i.value for i in inputs}, base_expect, raw.line)]
+        points = [Point(0, {i.name: i.value for i in inputs}, base_expect, line_of(raw))]
         with self.at("points"):
             points += self.points(raw.get("points", []), inputs)
         output_shape = self.check_shapes(expr, points)
@@ -191,7 +209,7 @@ class _CaseBuilder:
         if "implementations" in raw:
             with self.at("implementations"):
                 case_kwargs["implementations"] = self.implementations(raw["implementations"])
-        case = Case(name=name, file=self.file, line=raw.line, inputs=inputs, expr=expr,
+        case = Case(name=name, file=self.file, line=line_of(raw), inputs=inputs, expr=expr,
                     points=tuple(points), output_shape=output_shape, **case_kwargs)
         if "methods" in raw:
             with self.at("methods"):
@@ -326,7 +344,7 @@ class _CaseBuilder:
         backend = make_backend()
         shape: tuple[int, ...] | None = None
         for point in points:
-            line = point.line if point.index else self.raw.lines.get("expr")
+            line = point.line if point.index else getattr(self.raw, "lines", {}).get("expr")
             try:
                 with np.errstate(all="ignore"):
                     out = evaluate(expr, backend, dict(point.values))
@@ -401,7 +419,8 @@ class _CaseBuilder:
                     raise CaseError(f"invalid name {name!r}", accepted="[A-Za-z0-9_.-]+")
                 framework = v.choice(data.get("framework"), f"{path}.framework",
                                      ("torch", "jax", "numpy"))
-                kind = "gradient" if framework == "numpy" else "function"
+                kind: Literal["function", "gradient"] = (
+                    "gradient" if framework == "numpy" else "function")
                 other = "function" if kind == "gradient" else "gradient"
                 if other in data or kind not in data:
                     raise CaseError(f"framework {framework} takes '{kind}: module:attr'",
@@ -497,6 +516,44 @@ class _CaseBuilder:
                     raise CaseError(f"the formula has shape {shape}, the gradient of '{name}' "
                                     f"has shape {case.gradient_shape(name)}", field=field,
                                     line=claim.line)
+
+
+def _line_of_key(data: Any, key: Any) -> int | None:
+    lines = getattr(data, "lines", None)  # a dict for a YMap, a list for a YList
+    if isinstance(lines, dict):
+        return lines.get(key)
+    if isinstance(lines, list) and isinstance(key, int) and 0 <= key < len(lines):
+        return lines[key]
+    return None
+
+
+_FIELD_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+
+
+def _line_below(data: Any, key: Any, rest: str) -> int | None:
+    """Line of the field ``key`` + ``rest`` (e.g. ``.random.seed``) inside ``data``, as deep
+    as the raw data goes (None when ``rest`` is not a path into it)."""
+    line = _line_of_key(data, key)
+    try:
+        value = data[key]
+    except (KeyError, IndexError, TypeError):
+        return line
+    pos = 0
+    while pos < len(rest):
+        step = _FIELD_STEP.match(rest, pos)
+        if step is None:
+            return None
+        pos = step.end()
+        part: Any = step.group(1) if step.group(1) is not None else int(step.group(2))
+        found = _line_of_key(value, part)
+        if found is None:
+            break
+        line, value = found, value[part]
+    return line
+
+
+def _key_line(data: Any, key: Any) -> int | None:
+    return getattr(data, "lines", {}).get(key)
 
 
 def _caret(text: str, column: int) -> str:

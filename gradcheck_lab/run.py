@@ -7,7 +7,6 @@ import fnmatch
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Union
 
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.diagnose import diagnose
@@ -15,15 +14,28 @@ from gradcheck_lab.errors import UsageError
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
 from gradcheck_lab.loader import load_paths
-from gradcheck_lab.methods import (BUILTIN_METHODS, CLAIM_PREFIX, DEFAULT_METHODS, EXPECT_METHOD,
-                                   IMPL_PREFIX, load_method)
-from gradcheck_lab.methods import implementations
+from gradcheck_lab.methods import (
+    BUILTIN_METHODS,
+    CLAIM_PREFIX,
+    DEFAULT_METHODS,
+    EXPECT_METHOD,
+    IMPL_PREFIX,
+    implementations,
+    load_method,
+)
 from gradcheck_lab.methods.claims import compute_claim, compute_expect
-from gradcheck_lab.results import (CaseReport, MethodResult, PointReport, RunReport, Status,
-                                   Verdict, worst)
+from gradcheck_lab.results import (
+    CaseReport,
+    MethodResult,
+    PointReport,
+    RunReport,
+    Status,
+    Verdict,
+    worst,
+)
 from gradcheck_lab.verdict import judge_point, usable
 
-Target = Union[str, Path, Case, Sequence[Union[str, Path, Case]]]
+Target = str | Path | Case | Sequence[str | Path | Case]
 
 
 def load_cases(target: Target, limits: Limits = DEFAULT_LIMITS) -> list[Case]:

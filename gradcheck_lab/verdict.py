@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck_lab.case import Case, Point, Tolerance
-from gradcheck_lab.results import Mismatch, MethodResult, PointReport, Status, Verdict, worst
+from gradcheck_lab.results import MethodResult, Mismatch, PointReport, Status, Verdict, worst
 from gradcheck_lab.tolerances import FD_ESTIMATE_FACTOR, tolerance_for
 
 MAX_MISMATCHES = 20
@@ -79,14 +79,16 @@ def _compare(name: str, got: np.ndarray, ref: np.ndarray, bound: np.ndarray,
             lo, hi = interval
             bad = ~(np.isfinite(got) & (got >= lo - bound) & (got <= hi + bound))
     mismatches = []
-    for idx in zip(*np.nonzero(bad)) if bad.ndim else ([()] if bad else []):
+    for idx in zip(*np.nonzero(bad), strict=True) if bad.ndim else ([()] if bad else []):
         idx = tuple(int(i) for i in idx)
         mismatches.append(Mismatch(
             name, idx, float(ref[idx]), float(got[idx]), float(abs_err[idx]),
             float(rel_err[idx]), float(np.broadcast_to(bound, np.shape(ref))[idx]),
             None if interval is None else float(interval[0][idx]),
             None if interval is None else float(interval[1][idx])))
-    return mismatches, float(np.max(abs_err, initial=0.0)), float(np.max(rel_err, initial=0.0))
+    # the relative error is only meaningful where the reference is not 0 (there abs says it)
+    rel_seen = np.where(ref != 0, rel_err, 0.0)
+    return mismatches, float(np.max(abs_err, initial=0.0)), float(np.max(rel_seen, initial=0.0))
 
 
 def judge(case: Case, result: MethodResult, reference: Reference | None,

@@ -108,6 +108,5 @@ def test_torch_function_runs_in_case_dtype(tmp_path: Path) -> None:
     (verdict,) = _verdicts(report, "trial", "impl:mine")
     assert verdict.status == "pass"
     import mycode  # type: ignore[import-not-found]
-
     import torch
     assert mycode.seen == [torch.float32]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 Pos = tuple[int, int]
 
@@ -55,7 +55,7 @@ class Op:
         raise KeyError(name)
 
 
-Node = Union[Const, NamedConst, Input, Op]
+Node = Const | NamedConst | Input | Op
 
 
 @dataclass(frozen=True, eq=False)

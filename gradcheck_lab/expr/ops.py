@@ -50,7 +50,8 @@ def _axis_arg(params: Params) -> Any:
 def _ties(a: np.ndarray, params: Params, largest: bool) -> bool:
     axis = _axis_arg(params)
     a = np.real(a)
-    extreme = np.max(a, axis=axis, keepdims=True) if largest else np.min(a, axis=axis, keepdims=True)
+    reduce = np.max if largest else np.min
+    extreme = reduce(a, axis=axis, keepdims=True)
     return bool(np.any(np.sum(a == extreme, axis=axis) > 1))
 
 

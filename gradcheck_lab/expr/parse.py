@@ -14,7 +14,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from gradcheck_lab.errors import ExpressionError
-from gradcheck_lab.expr.graph import Const, Expression, Input, NamedConst, Node, Op, Pos, topological
+from gradcheck_lab.expr.graph import (
+    Const,
+    Expression,
+    Input,
+    NamedConst,
+    Node,
+    Op,
+    Pos,
+    topological,
+)
 from gradcheck_lab.expr.ops import CONSTANTS, OPS, USER_FUNCTIONS
 
 MAX_EXPRESSION_CHARS = 20_000
@@ -45,8 +54,11 @@ def parse_expression(text: str, inputs: Iterable[str]) -> Expression:
         column = exc.offset or 1
         raise ExpressionError(f"syntax error: {exc.msg}", line=None, column=column,
                               detail=_caret(text.strip(), exc.lineno or 1, column)) from None
-    except (RecursionError, MemoryError, ValueError) as exc:
-        raise ExpressionError(f"the expression cannot be parsed: {type(exc).__name__}") from None
+    except (RecursionError, MemoryError) as exc:
+        raise ExpressionError(f"the expression nests too deeply to be parsed "
+                              f"({type(exc).__name__}); the limit is {MAX_DEPTH} levels") from None
+    except ValueError as exc:
+        raise ExpressionError(f"the expression cannot be parsed: {exc}") from None
     parser = _Parser(text.strip(), names)
     root = parser.node(tree.body, depth=0)
     return Expression(text=text.strip(), root=root, nodes=topological(root))
@@ -83,9 +95,15 @@ class _Parser:
             return self.name(node)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
             left, right = self.node(node.left, d), self.node(node.right, d)
+            op = Op(_BINOPS[type(node.op)], (left, right), (), self.pos(node))
             if isinstance(node.op, ast.Pow):
                 self.check_exponent(node, right)
-            return Op(_BINOPS[type(node.op)], (left, right), (), self.pos(node))
+                value = _constant_value(op)  # e.g. (10**1000)**1000: too big to compute exactly
+                if value is not None and not math.isfinite(value):
+                    raise self.fail(node, "the constant power "
+                                          f"{ast.get_source_segment(self.text, node)} is "
+                                          "too large (beyond float64)")
+            return op
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.node(node.operand, d)
             if isinstance(node.op, ast.UAdd):
@@ -131,8 +149,12 @@ class _Parser:
                         accepted="inputs " + ", ".join(self.inputs) + "; constants pi, e")
 
     def check_exponent(self, node: ast.AST, exponent: Node) -> None:
-        if isinstance(exponent, Const) and abs(exponent.value) > MAX_ABS_CONSTANT_EXPONENT:
-            raise self.fail(node, f"the exponent {exponent.text} exceeds the limit of "
+        # a constant exponent may itself be an expression: 10**10**10 is 10**(10**10)
+        value = _constant_value(exponent)
+        if value is not None and not abs(value) <= MAX_ABS_CONSTANT_EXPONENT:  # NaN too
+            text = ast.get_source_segment(self.text, node.right) if isinstance(
+                node, ast.BinOp) else None
+            raise self.fail(node, f"the exponent {text or value} exceeds the limit of "
                                   f"{MAX_ABS_CONSTANT_EXPONENT} in absolute value")
 
     def call(self, node: ast.Call, depth: int) -> Op:
@@ -158,8 +180,10 @@ class _Parser:
             raise self.fail(node, f"{fname}() takes {wanted} array argument(s), got "
                                   f"{len(positional)}", accepted=_signature(fname))
         for kw in node.keywords:
-            if kw.arg is None or kw.arg not in spec.keywords:
-                raise self.fail(kw.value, f"{fname}() has no keyword '{kw.arg}'",
+            if kw.arg is None:
+                raise self.fail(kw, "**kwargs is not allowed", accepted=_signature(fname))
+            if kw.arg not in spec.keywords:
+                raise self.fail(kw, f"{fname}() has no keyword '{kw.arg}'",
                                 accepted=_signature(fname))
             static[kw.arg] = self.static(kw.arg, kw.value, fname)
         for key in spec.static_positional:
@@ -176,8 +200,8 @@ class _Parser:
         if key == "ord":
             if isinstance(node, ast.Name) and node.id == "inf":
                 return math.inf
-            if isinstance(node, ast.Constant) and node.value in (1, 2) and not isinstance(
-                    node.value, bool):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
+                    and not isinstance(node.value, bool) and node.value in (1, 2)):
                 return int(node.value)
             raise self.fail(node, "ord must be 1, 2 or inf", accepted="ord=1, ord=2, ord=inf")
         if key == "axis":
@@ -216,6 +240,43 @@ class _Parser:
             else:
                 index.append(self.integer(part, "an index"))
         return tuple(index)
+
+
+def _constant_value(node: Node) -> float | None:
+    """The float value of ``node`` when it is built of constants only, else None.
+
+    Overflow gives infinity: nothing here can take long or grow big.
+    """
+    if isinstance(node, NamedConst):
+        return math.pi if node.name == "pi" else math.e
+    if isinstance(node, Const):
+        try:
+            return float(node.value)
+        except OverflowError:
+            return math.inf
+    if not isinstance(node, Op) or node.op not in ("neg", "add", "sub", "mul", "div", "pow"):
+        return None
+    parts = [_constant_value(a) for a in node.args]
+    if any(p is None for p in parts):
+        return None
+    a = parts[0]
+    assert a is not None
+    if node.op == "neg":
+        return -a
+    b = parts[1]
+    assert b is not None
+    try:
+        if node.op == "add":
+            return a + b
+        if node.op == "sub":
+            return a - b
+        if node.op == "mul":
+            return a * b
+        if node.op == "div":
+            return a / b
+        return abs(a) ** b  # the magnitude is what matters (and stays real)
+    except (OverflowError, ZeroDivisionError):
+        return math.inf
 
 
 def _signature(fname: str) -> str:

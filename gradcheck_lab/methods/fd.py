@@ -15,7 +15,6 @@ import numpy as np
 from gradcheck_lab.backends.numpy_ops import make_backend
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate_all
-from gradcheck_lab.expr.graph import Op
 from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import timed

@@ -58,7 +58,7 @@ def import_target(target: str, base_dir: str) -> Callable[..., Any]:
         obj = getattr(obj, part)
     if not callable(obj):
         raise ImplementationError(f"{target} is not callable")
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 def _check_shapes(case: Case, grads: Mapping[str, np.ndarray]) -> None:

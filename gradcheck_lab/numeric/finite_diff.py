@@ -9,7 +9,8 @@ for one-sided differences it expands in all powers and the factor is c^j.
 Each entry's error estimate is the larger of its differences to the two
 entries it was built from, and never below the round-off bound of its
 smallest step, ``NOISE_GAIN * eps * (|F(x+h)| + |F(x-h)|) / |2h|``; the entry with the
-smallest estimate is returned with that estimate. The sweep stops once the diagonal grows by more than
+smallest estimate is returned with that estimate. The sweep stops once the
+diagonal grows by more than
 ``SAFE`` times the best estimate (round-off has taken over).
 
 Step rule: two sweeps, from first steps ``H0 * max(1, |x|)`` (relative to the
