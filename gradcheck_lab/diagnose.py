@@ -1,72 +1,188 @@
-"""Findings: what the pattern of a failure suggests (a constant factor, a sign flip, ...)."""
+"""Findings: what the pattern of a failure suggests.
+
+Each rule looks at one failing method across all points of a case, comparing
+its gradients with the reference's, and says what a person debugging it would
+want to know first: a constant factor (and whether it equals a size in the
+case: sum instead of mean?), a sign flip, a transposed Jacobian, an all-zero
+gradient (a detached graph), errors confined to some elements or some points,
+non-finite values, or relative errors so small they look like lower precision.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck_lab.results import CaseReport, Finding
+from gradcheck_lab.results import CaseReport, Finding, Verdict
+
+FAILED = ("fail", "xfail")
+FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
 
-def _pairs(report: CaseReport, method: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(got, reference) gradient arrays of ``method`` at every point where it failed."""
+@dataclass(frozen=True)
+class _Pair:
+    point: int
+    name: str
+    got: np.ndarray
+    ref: np.ndarray
+    verdict: Verdict
+
+
+def _pairs(report: CaseReport, method: str) -> list[_Pair]:
+    """(got, reference) per input at every point where ``method`` failed."""
     out = []
     for point in report.points:
         ref = next((v.result for v in point.verdicts if v.method == point.reference), None)
         for v in point.verdicts:
-            if v.method == method and v.status in ("fail", "xfail") and ref is not None:
-                for name, got in v.result.gradient.items():
-                    if name in ref.gradient:
-                        out.append((np.asarray(got, float).ravel(),
-                                    np.asarray(ref.gradient[name], float).ravel()))
+            if v.method != method or v.status not in FAILED or ref is None:
+                continue
+            for name, got in v.result.gradient.items():
+                if name in ref.gradient:
+                    out.append(_Pair(point.point.index, name, np.asarray(got, float),
+                                     np.asarray(ref.gradient[name], float), v))
     return out
 
 
 def _sizes(report: CaseReport) -> dict[int, str]:
     sizes: dict[int, str] = {}
     for spec in report.case.inputs:
-        if spec.value.size > 1:
-            sizes.setdefault(spec.value.size, f"size of {spec.name}")
+        for size, label in ((spec.value.size, f"size of {spec.name}"),
+                            *((n, f"{spec.name}.shape[{i}]") for i, n in enumerate(spec.shape))):
+            if size > 1:
+                sizes.setdefault(size, label)
     return sizes
 
 
 def diagnose(report: CaseReport) -> list[Finding]:
-    findings = []
-    failed = [m for m, s in report.method_status.items() if s in ("fail", "xfail")]
-    for method in failed:
+    findings: list[Finding] = []
+    for method, status in report.method_status.items():
+        if status not in FAILED:
+            continue
         pairs = _pairs(report, method)
         if not pairs:
             continue
-        got = np.concatenate([g for g, _ in pairs])
-        ref = np.concatenate([r for _, r in pairs])
-        finding = _ratio_finding(method, got, ref, _sizes(report))
-        if finding is not None:
-            findings.append(finding)
+        for rule in (_nonfinite, _zero, _transpose, _ratio, _precision):
+            finding = rule(method, pairs, report)
+            if finding is not None:
+                findings.append(finding)
+                break
+        findings += [f for f in (_where_points(method, report), _where_elements(method, pairs))
+                     if f is not None]
     return findings
 
 
-def _ratio_finding(method: str, got: np.ndarray, ref: np.ndarray, sizes: dict[int, str]
-                   ) -> Finding | None:
-    if not np.all(np.isfinite(got)):
-        return Finding("nonfinite", method, "non-finite values (NaN or inf) where the "
-                                            "reference is finite")
-    if np.all(got == 0) and np.any(ref != 0):
-        return Finding("zero", method, "zero gradient everywhere: a detached graph or a "
+def _nonfinite(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    bad = [(p, np.argwhere(~np.isfinite(p.got) & np.isfinite(p.ref))) for p in pairs]
+    bad = [(p, idx) for p, idx in bad if idx.size]
+    if not bad:
+        return None
+    p, idx = bad[0]
+    index = tuple(int(i) for i in idx[0])
+    values = np.asarray(report.points[p.point].point.values[p.name])
+    at = values[index[len(index) - values.ndim:]] if values.ndim else values
+    return Finding("nonfinite", method, f"{p.got[index]} at {_element(p.name, index)} "
+                                        f"(point {p.point}, where {p.name} = {_short(at)}); the "
+                                        f"reference is {p.ref[index]:.6g}: overflow in the "
+                                        "backward?")
+
+
+def _zero(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    if all(np.all(p.got == 0) for p in pairs) and any(np.any(p.ref != 0) for p in pairs):
+        return Finding("zero", method, "the gradient is zero everywhere: a detached graph "
+                                       "(.detach(), .data, .item(), numpy round trip) or a "
                                        "missing backward?")
+    return None
+
+
+def _transpose(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    square = [p for p in pairs if p.got.ndim >= 2 and p.got.shape[-2:] == p.ref.shape[-2:][::-1]]
+    if not square or len(square) != len(pairs):
+        return None
+    if all(np.allclose(p.got, np.swapaxes(p.ref, -1, -2), rtol=1e-9, atol=1e-12)
+           and not np.allclose(p.got, p.ref, rtol=1e-9, atol=1e-12) for p in square):
+        names = sorted({p.name for p in square})
+        return Finding("transpose", method, f"equals the reference transposed for "
+                                            f"{', '.join(names)}: a transposed Jacobian or "
+                                            "weight (A vs A.T)?")
+    return None
+
+
+def _ratio(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    got = np.concatenate([p.got.ravel() for p in pairs])
+    ref = np.concatenate([p.ref.ravel() for p in pairs])
     nonzero = ref != 0
     if not np.any(nonzero) or np.any(got[~nonzero] != 0):
         return None
     ratios = got[nonzero] / ref[nonzero]
     r = float(np.median(ratios))
-    if not np.allclose(ratios, r, rtol=1e-6, atol=0) or r == 1.0:
+    if abs(r - 1.0) < 1e-5 or not np.allclose(ratios, r, rtol=1e-6, atol=0):  # near 1: precision
         return None
     if math.isclose(r, -1.0, rel_tol=1e-9):
-        return Finding("sign", method, "the sign is flipped everywhere")
+        return Finding("sign", method, "the sign is flipped everywhere (-1 x the reference): "
+                                       "a subtraction the wrong way round, or descent vs ascent?")
     text = f"{r:.6g} x the reference everywhere"
-    for size, label in sorted(sizes.items()):
+    for size, label in sorted(_sizes(report).items()):
         if math.isclose(r, size, rel_tol=1e-9):
             text += f" ({size} = {label}: sum instead of mean?)"
-        elif math.isclose(r, 1 / size, rel_tol=1e-9):
+            break
+        if math.isclose(r, 1 / size, rel_tol=1e-9):
             text += f" (1/{size} = 1/{label}: mean instead of sum?)"
+            break
+    else:
+        if math.isclose(abs(r), 2.0, rel_tol=1e-9) or math.isclose(abs(r), 0.5, rel_tol=1e-9):
+            text += " (a factor of 2: the 2 of a square, or a 1/2 convention?)"
     return Finding("scale", method, text)
+
+
+def _precision(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    worst = max((m.rel_error for p in pairs for m in p.verdict.mismatches
+                 if math.isfinite(m.rel_error)), default=math.inf)
+    if not 1e-12 < worst <= 1e-5:
+        return None
+    hint = (" (float32 round-off is about 6e-8: a float32 step in the backward?)"
+            if worst < 100 * FLOAT32_EPS else "")
+    return Finding("precision", method, f"relative errors of at most {worst:.2g}: close, "
+                                        f"but beyond float64 round-off{hint}")
+
+
+def _where_points(method: str, report: CaseReport) -> Finding | None:
+    statuses = [(p.point.index, v.status) for p in report.points for v in p.verdicts
+                if v.method == method]
+    failed = [i for i, s in statuses if s in FAILED]
+    passed = [i for i, s in statuses if s in ("pass", "kink")]
+    if not failed or not passed:
+        return None
+    return Finding("points", method, f"wrong only at point(s) {_list(failed)} of "
+                                     f"{len(statuses)}; right at {_list(passed)}")
+
+
+def _where_elements(method: str, pairs: list[_Pair]) -> Finding | None:
+    wrong: set[tuple[str, tuple[int, ...]]] = set()
+    total = 0
+    for p in pairs:
+        total = max(total, sum(q.got.size for q in pairs if q.point == p.point))
+        wrong |= {(m.input, m.index) for m in p.verdict.mismatches if m.input == p.name}
+    counts = {p.verdict.mismatch_count for p in pairs}
+    if not wrong or total <= 1 or max(counts) >= total:
+        return None
+    shown = sorted(wrong)[:6]
+    text = ", ".join(_element(n, i) for n, i in shown) + (" ..." if len(wrong) > 6 else "")
+    return Finding("elements", method, f"wrong only in {max(counts)} of {total} elements: "
+                                       f"{text}")
+
+
+def _element(name: str, index: tuple[int, ...]) -> str:
+    return name if not index else f"{name}[{', '.join(map(str, index))}]"
+
+
+def _list(items: list[int]) -> str:
+    return ", ".join(map(str, items[:8])) + (" ..." if len(items) > 8 else "")
+
+
+def _short(value: np.ndarray) -> str:
+    arr = np.asarray(value)
+    if arr.size == 1:
+        return f"{float(arr):.6g}"
+    return f"array{list(arr.shape)}"
