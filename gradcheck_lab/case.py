@@ -6,9 +6,9 @@ holding them compare by identity (``eq=False``) so they stay hashable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -97,6 +97,7 @@ class Implementation:
     expect_fail: bool = False
     base_dir: str = "."
     line: int | None = None
+    callable: Callable[..., Any] | None = None  # given directly through the Python API
 
 
 @dataclass(frozen=True, eq=False)

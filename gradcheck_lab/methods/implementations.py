@@ -128,7 +128,7 @@ def compute(case: Case, point: Point, impl: Implementation) -> MethodResult:
     name = IMPL_PREFIX + impl.name
 
     def run() -> MethodResult:
-        fn = import_target(impl.target, impl.base_dir)
+        fn = impl.callable or import_target(impl.target, impl.base_dir)
         value, grads = _RUNNERS[impl.framework](case, point, fn)
         _check_shapes(case, grads)
         return MethodResult(name, value=value, gradient=grads)

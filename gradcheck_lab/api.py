@@ -1,0 +1,108 @@
+"""``check()``: put a Python callable on trial inside an ordinary pytest test.
+
+    def test_my_softplus():
+        gradcheck_lab.check(my_softplus, expr="log(1 + exp(x))",
+                            inputs={"x": [-3.0, 0.0, 2.0]}, framework="torch")
+
+The callable and the expression become one case (built by the same loader as
+case files, so the same validation applies), run with ``verify_case``; a
+``fail`` or ``error`` raises :class:`GradientMismatch` carrying the same
+discrepancy report the CLI prints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from gradcheck_lab.case import Case
+from gradcheck_lab.errors import CaseFileErrors, UsageError
+from gradcheck_lab.loader import load_document
+from gradcheck_lab.results import CaseReport, RunReport
+from gradcheck_lab.run import verify_case
+from gradcheck_lab.yaml_nodes import YList, YMap
+
+API_IMPL = "function"
+
+
+class GradientMismatch(AssertionError):
+    """The callable's gradient (or value) disagrees with the reference."""
+
+    def __init__(self, text: str, report: CaseReport) -> None:
+        super().__init__(text)
+        self.report = report
+
+
+def _plain(value: Any) -> Any:
+    """Numbers, arrays, tensors and nested containers as plain YAML-like values."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        out = YMap({k: _plain(v) for k, v in value.items()})
+        out.line, out.lines = None, {}  # type: ignore[assignment]
+        return out
+    if isinstance(value, (list, tuple)):
+        seq = YList(_plain(v) for v in value)
+        seq.line, seq.lines = None, [None] * len(seq)  # type: ignore[assignment, list-item]
+        return seq
+    return value
+
+
+def _caller_file() -> str:
+    for frame in inspect.stack()[2:]:
+        if Path(frame.filename).resolve().parent != Path(__file__).resolve().parent:
+            return frame.filename
+    return "<check>"
+
+
+def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
+          framework: Literal["torch", "jax", "numpy"] = "torch",
+          points: Sequence[Mapping[str, Any]] | None = None, cotangent: Any = None,
+          dtype: Literal["float64", "float32"] = "float64",
+          tolerance: Mapping[str, Any] | None = None, name: str | None = None,
+          methods: Sequence[str] | None = None, kinks: Literal["allow", "fail"] = "allow",
+          ) -> CaseReport:
+    """Check ``fn`` against ``expr`` at ``inputs`` (and ``points``); raise on a mismatch.
+
+    ``framework`` ``torch``/``jax``: ``fn`` is a forward function taking the
+    inputs as keyword arguments; its autodiff gradient is checked (custom
+    backward rules included). ``numpy``: ``fn`` returns the gradient itself.
+    Returns the case report when the gradient passes (``pass``, ``kink``).
+    """
+    label = name or getattr(fn, "__name__", "function").replace("<", "").replace(">", "")
+    raw: dict[str, Any] = {"name": label, "inputs": inputs, "expr": expr, "dtype": dtype,
+                           "kinks": kinks,
+                           "implementations": [{"name": API_IMPL, "framework": framework,
+                                                ("gradient" if framework == "numpy"
+                                                 else "function"): "gradcheck_lab.api:check"}]}
+    if points is not None:
+        raw["points"] = list(points)
+    if cotangent is not None:
+        raw["cotangent"] = cotangent
+    if tolerance is not None:
+        raw["tolerance"] = tolerance
+    raw["methods"] = list(methods) if methods is not None else ["sympy", f"impl:{API_IMPL}"]
+    file = _caller_file()
+    try:
+        (case,) = load_document(_plain(raw), file)
+    except CaseFileErrors as exc:
+        raise UsageError(str(exc)) from None
+    impl = dataclasses.replace(case.implementations[0], callable=fn)
+    case = dataclasses.replace(case, implementations=(impl,))
+    return _judge(case)
+
+
+def _judge(case: Case) -> CaseReport:
+    from gradcheck_lab.report.terminal import render_text
+
+    report = verify_case(case)
+    if report.status in ("fail", "error"):
+        raise GradientMismatch(render_text(RunReport((report,), report.seconds)), report)
+    return report
