@@ -1,9 +1,12 @@
 """SymPy op table: numpy object arrays whose elements are SymPy expressions.
 
 Arrays of real Symbols (one per element) go in; decimal literals become exact
-Rationals (``0.1`` is 1/10, not the nearest double). Reductions build one
-n-ary ``Add``/``Mul``/``Max`` per output element instead of chained binary
-operations, which SymPy would re-flatten at quadratic cost.
+Rationals (``0.1`` is 1/10, not the nearest double). Every node is built with
+``evaluate=False``: SymPy's automatic simplification (assumption queries on
+each ``exp``/``log``) costs milliseconds per node and would dominate at 10^4
+elements, while the unevaluated DAG is built in linear time and is exactly
+the same function. Reductions build one n-ary ``Add``/``Mul``/``Max`` per
+output element instead of chained binary operations.
 """
 
 from __future__ import annotations
@@ -46,6 +49,36 @@ def _obj(a: Any) -> np.ndarray:
     return a if isinstance(a, np.ndarray) and a.dtype == object else np.asarray(a, dtype=object)
 
 
+def _add(a: Any, b: Any) -> sp.Expr:
+    return sp.Add(a, b, evaluate=False)
+
+
+def _mul(a: Any, b: Any) -> sp.Expr:
+    return sp.Mul(a, b, evaluate=False)
+
+
+def _neg(a: Any) -> sp.Expr:
+    return sp.Mul(sp.Integer(-1), a, evaluate=False)
+
+
+def _sub(a: Any, b: Any) -> sp.Expr:
+    return _add(a, _neg(b))
+
+
+def _div(a: Any, b: Any) -> sp.Expr:
+    return _mul(a, sp.Pow(b, -1, evaluate=False))
+
+
+def _pow(a: Any, b: Any) -> sp.Expr:
+    return sp.Pow(a, b, evaluate=False)
+
+
+def _fn(cls: Any) -> Callable[..., sp.Expr]:
+    def build(*args: Any) -> sp.Expr:
+        return cls(*args, evaluate=False)
+    return build
+
+
 def _elementwise(fn: Callable[..., Any], nargs: int = 1) -> Callable[..., np.ndarray]:
     ufunc = np.frompyfunc(fn, nargs, 1)
 
@@ -74,11 +107,11 @@ def _reduction(combine: Callable[[list[Any]], Any]) -> Callable[..., np.ndarray]
 
 
 def _add_all(xs: list[Any]) -> Any:
-    return sp.Add(*xs)
+    return sp.Add(*xs, evaluate=False) if len(xs) > 1 else xs[0]
 
 
 def _mean_all(xs: list[Any]) -> Any:
-    return sp.Add(*xs) / len(xs)
+    return _mul(_add_all(xs), sp.Rational(1, len(xs)))
 
 
 def _matmul(a: Any, b: Any) -> np.ndarray:
@@ -96,7 +129,7 @@ def _matmul(a: Any, b: Any) -> np.ndarray:
     for idx in np.ndindex(out.shape):
         *bi, i, j = idx
         row, col = a3[tuple(bi) + (i,)], b3[tuple(bi) + (slice(None), j)]
-        out[idx] = sp.Add(*[x * y for x, y in zip(row, col, strict=True)])
+        out[idx] = _add_all([_mul(x, y) for x, y in zip(row, col, strict=True)])
     if a.ndim == 1:
         out = out[..., 0, :]
     if b.ndim == 1:
@@ -107,7 +140,7 @@ def _matmul(a: Any, b: Any) -> np.ndarray:
 def _dot(a: Any, b: Any) -> np.ndarray:
     a, b = _obj(a), _obj(b)
     if a.ndim == 0 or b.ndim == 0:
-        return _obj(a * b)
+        return _elementwise(_mul, 2)(a, b)
     if b.ndim <= 2 and a.ndim <= 2:
         return _matmul(a, b)
     return _obj(np.dot(a, b))
@@ -128,23 +161,31 @@ def _linalg(fn: Callable[[sp.Matrix], Any], returns_matrix: bool) -> Callable[[A
 
 
 def _softmax(a: Any, axis: Any = None) -> np.ndarray:
-    ex = _elementwise(sp.exp)(a)
-    return _obj(ex / _reduction(_add_all)(ex, axis=axis, keepdims=True))
+    ex = _elementwise(_fn(sp.exp))(a)
+    return _elementwise(_div, 2)(ex, _reduction(_add_all)(ex, axis=axis, keepdims=True))
 
 
 def _logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    total = _reduction(_add_all)(_elementwise(sp.exp)(a), axis=axis, keepdims=keepdims)
-    return _elementwise(sp.log)(total)
+    total = _reduction(_add_all)(_elementwise(_fn(sp.exp))(a), axis=axis, keepdims=keepdims)
+    return _elementwise(_fn(sp.log))(total)
 
 
 def _norm(a: Any, ord: float = 2, axis: Any = None, keepdims: bool = False) -> np.ndarray:
     if ord == 1:
-        return _reduction(_add_all)(_elementwise(sp.Abs)(a), axis=axis, keepdims=keepdims)
+        return _reduction(_add_all)(_elementwise(_fn(sp.Abs))(a), axis=axis, keepdims=keepdims)
     if ord == 2:
-        squares = _obj(a) * _obj(a)
-        return _elementwise(sp.sqrt)(_reduction(_add_all)(squares, axis=axis, keepdims=keepdims))
-    return _reduction(lambda xs: sp.Max(*xs))(_elementwise(sp.Abs)(a), axis=axis,
-                                               keepdims=keepdims)
+        squares = _elementwise(lambda x: _pow(x, sp.Integer(2)))(a)
+        total = _reduction(_add_all)(squares, axis=axis, keepdims=keepdims)
+        return _elementwise(lambda x: _pow(x, sp.Rational(1, 2)))(total)
+    return _reduction(_max_all)(_elementwise(_fn(sp.Abs))(a), axis=axis, keepdims=keepdims)
+
+
+def _max_all(xs: list[Any]) -> Any:
+    return sp.Max(*xs, evaluate=False) if len(xs) > 1 else xs[0]
+
+
+def _min_all(xs: list[Any]) -> Any:
+    return sp.Min(*xs, evaluate=False) if len(xs) > 1 else xs[0]
 
 
 def _stack(*xs: Any) -> np.ndarray:
@@ -153,34 +194,42 @@ def _stack(*xs: Any) -> np.ndarray:
 
 
 TABLE: dict[str, Callable[..., Any]] = {
-    "add": lambda a, b: _obj(_obj(a) + _obj(b)),
-    "sub": lambda a, b: _obj(_obj(a) - _obj(b)),
-    "mul": lambda a, b: _obj(_obj(a) * _obj(b)),
-    "div": lambda a, b: _obj(_obj(a) / _obj(b)),
-    "pow": _elementwise(lambda a, b: a**b, 2),
-    "neg": lambda a: _obj(-_obj(a)),
+    "add": _elementwise(_add, 2),
+    "sub": _elementwise(_sub, 2),
+    "mul": _elementwise(_mul, 2),
+    "div": _elementwise(_div, 2),
+    "pow": _elementwise(_pow, 2),
+    "neg": _elementwise(_neg),
     "matmul": _matmul,
     "getitem": lambda a, index: _obj(_obj(a)[index]),
     "T": lambda a: _obj(np.transpose(_obj(a))),
     "stack": _stack,
-    "abs": _elementwise(sp.Abs), "sqrt": _elementwise(sp.sqrt), "exp": _elementwise(sp.exp),
-    "log": _elementwise(sp.log), "log1p": _elementwise(lambda x: sp.log(1 + x)),
-    "expm1": _elementwise(lambda x: sp.exp(x) - 1), "sin": _elementwise(sp.sin),
-    "cos": _elementwise(sp.cos), "tan": _elementwise(sp.tan), "arcsin": _elementwise(sp.asin),
-    "arccos": _elementwise(sp.acos), "arctan": _elementwise(sp.atan),
-    "sinh": _elementwise(sp.sinh), "cosh": _elementwise(sp.cosh), "tanh": _elementwise(sp.tanh),
-    "sigmoid": _elementwise(lambda x: 1 / (1 + sp.exp(-x))),
-    "relu": _elementwise(lambda x: sp.Max(0, x)),
-    "softplus": _elementwise(lambda x: sp.log(1 + sp.exp(x))),
-    "erf": _elementwise(sp.erf), "sign": _elementwise(sp.sign),
-    "maximum": _elementwise(sp.Max, 2), "minimum": _elementwise(sp.Min, 2),
+    "abs": _elementwise(_fn(sp.Abs)),
+    "sqrt": _elementwise(lambda x: _pow(x, sp.Rational(1, 2))),
+    "exp": _elementwise(_fn(sp.exp)),
+    "log": _elementwise(_fn(sp.log)),
+    "log1p": _elementwise(lambda x: sp.log(_add(sp.Integer(1), x), evaluate=False)),
+    "expm1": _elementwise(lambda x: _add(sp.exp(x, evaluate=False), sp.Integer(-1))),
+    "sin": _elementwise(_fn(sp.sin)), "cos": _elementwise(_fn(sp.cos)),
+    "tan": _elementwise(_fn(sp.tan)), "arcsin": _elementwise(_fn(sp.asin)),
+    "arccos": _elementwise(_fn(sp.acos)), "arctan": _elementwise(_fn(sp.atan)),
+    "sinh": _elementwise(_fn(sp.sinh)), "cosh": _elementwise(_fn(sp.cosh)),
+    "tanh": _elementwise(_fn(sp.tanh)),
+    "sigmoid": _elementwise(lambda x: _pow(_add(sp.Integer(1), sp.exp(_neg(x), evaluate=False)),
+                                           sp.Integer(-1))),
+    "relu": _elementwise(lambda x: sp.Max(sp.Integer(0), x, evaluate=False)),
+    "softplus": _elementwise(lambda x: sp.log(_add(sp.Integer(1), sp.exp(x, evaluate=False)),
+                                              evaluate=False)),
+    "erf": _elementwise(_fn(sp.erf)), "sign": _elementwise(_fn(sp.sign)),
+    "maximum": _elementwise(lambda a, b: sp.Max(a, b, evaluate=False), 2),
+    "minimum": _elementwise(lambda a, b: sp.Min(a, b, evaluate=False), 2),
     "sum": _reduction(_add_all), "mean": _reduction(_mean_all),
-    "prod": _reduction(lambda xs: sp.Mul(*xs)),
-    "max": _reduction(lambda xs: sp.Max(*xs)), "min": _reduction(lambda xs: sp.Min(*xs)),
+    "prod": _reduction(lambda xs: sp.Mul(*xs, evaluate=False) if len(xs) > 1 else xs[0]),
+    "max": _reduction(_max_all), "min": _reduction(_min_all),
     "logsumexp": _logsumexp, "norm": _norm,
     "dot": _dot,
     "transpose": lambda a, axes=None: _obj(np.transpose(_obj(a), axes)),
-    "outer": lambda a, b: _obj(np.multiply.outer(_obj(a).ravel(), _obj(b).ravel())),
+    "outer": lambda a, b: _elementwise(_mul, 2)(_obj(a).ravel()[:, None], _obj(b).ravel()[None, :]),
     "trace": lambda a: _reduction(_add_all)(np.diagonal(_obj(a), 0, 0, 1), axis=-1),
     "det": _linalg(lambda m: m.det(method="berkowitz"), returns_matrix=False),
     "inv": _linalg(lambda m: m.inv(), returns_matrix=True),

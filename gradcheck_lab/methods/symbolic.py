@@ -1,17 +1,20 @@
 """Method ``sympy``: the exact reference.
 
-Every input element becomes a real Symbol, the expression is built once with
-the SymPy op table, and derivatives come from one reverse sweep over the SymPy
-DAG per checked scalar (``numeric.symbolic_grad``). At a point, symbols are
-replaced by exact Rationals (decimal inputs exactly: 0.1 is 1/10), and each
-result is evaluated to 30 significant digits before rounding to float64.
+Every input element becomes a real Symbol and the expression is built once,
+unevaluated, with the SymPy op table. At a point, symbols are bound to the
+input values exactly (decimals as Rationals: 0.1 is 1/10), the DAG is
+evaluated in 50-digit arithmetic and one reverse sweep per checked scalar
+gives the derivatives, using SymPy's own local derivative rules
+(``numeric.precise_eval``). Results are rounded to float64 only at the end.
+Readable formulas for the report come from a symbolic reverse sweep
+(``numeric.symbolic_grad``) for small inputs.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -21,12 +24,13 @@ from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.limits import DEFAULT_LIMITS
 from gradcheck_lab.methods.base import timed
+from gradcheck_lab.numeric import precise_eval as pe
 from gradcheck_lab.numeric.symbolic_grad import gradient
 from gradcheck_lab.results import MethodResult
 
 NAME = "sympy"
-DIGITS = 30
 FORMULA_CHARS = 240
+FORMULA_MAX_ELEMENTS = 64  # above this, formulas are not derived (display only)
 
 
 def unavailable() -> str | None:
@@ -38,8 +42,9 @@ class Symbolic:
     """The symbolic model of one case, built once and evaluated at each point."""
 
     symbols: dict[str, np.ndarray]  # input -> object array of Symbols
-    output: np.ndarray  # object array, the output's shape
-    gradient: dict[str, np.ndarray]  # wrt input -> object array, the checked shape
+    output: np.ndarray  # object array of the output's shape
+    order: list[sp.Basic]  # every DAG node, children first
+    targets: frozenset[sp.Basic]  # symbols of differentiated inputs
 
 
 def _symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -54,61 +59,42 @@ def _symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
 def build(case: Case) -> Symbolic:
     symbols = {spec.name: _symbols(spec.name, spec.shape) for spec in case.inputs}
     output = np.asarray(evaluate(case.expr, make_backend(), symbols), dtype=object)
-    wrt = [spec.name for spec in case.wrt]
-    flat_symbols = [s for name in wrt for s in symbols[name].ravel()]
-
-    def split(grads: list[sp.Expr]) -> dict[str, np.ndarray]:
-        out, start = {}, 0
-        for name in wrt:
-            size = symbols[name].size
-            out[name] = np.array(grads[start:start + size], dtype=object).reshape(
-                symbols[name].shape)
-            start += size
-        return out
-
-    if case.is_scalar or case.cotangent is not None:
-        if case.cotangent is None:
-            target = output.item()
-        else:
-            weights = np.asarray(case.cotangent).ravel()
-            target = sp.Add(*[exact(w) * o for w, o in zip(weights, output.ravel(), strict=True)])
-        grads = split(gradient(target, flat_symbols))
-    else:
-        rows = [split(gradient(o, flat_symbols)) for o in output.ravel()]
-        grads = {name: np.stack([r[name] for r in rows]).reshape(
-            case.output_shape + symbols[name].shape) for name in wrt}
-    return Symbolic(symbols, output, grads)
+    output = np.vectorize(sp.sympify, otypes=[object])(output) if output.size else output
+    targets = frozenset(s for spec in case.wrt for s in symbols[spec.name].ravel())
+    return Symbolic(symbols, output, pe.post_order(list(output.ravel())), targets)
 
 
-def to_float(expr: sp.Expr) -> float:
-    """Evaluate an exact SymPy number to float64 via ``DIGITS`` digits; zoo/nan -> NaN."""
-    value = expr if expr.is_Number else sp.N(expr, DIGITS)
-    if value in (sp.zoo, sp.nan) or not value.is_number:
-        return math.nan
-    if value is sp.oo:
-        return math.inf
-    if value is -sp.oo:
-        return -math.inf
-    try:
-        return float(value)
-    except TypeError:  # a complex value: the real function is undefined here
-        return math.nan
+def _floats(values: list[Any], shape: tuple[int, ...]) -> np.ndarray:
+    return np.array([float(v) for v in values], dtype=np.float64).reshape(shape)
 
 
-def _evaluate(array: np.ndarray, subs: dict[sp.Symbol, sp.Expr]) -> np.ndarray:
-    out = np.empty(array.shape, dtype=np.float64)
-    for idx in np.ndindex(array.shape):
-        out[idx] = to_float(sp.sympify(array[idx]).xreplace(subs))
-    return out
-
-
-def substitutions(model: Symbolic, point: Point) -> dict[sp.Symbol, sp.Expr]:
-    subs = {}
+def derivatives(case: Case, point: Point) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Value of the expression and the checked derivatives at ``point``, in float64."""
+    model = build(case)
+    subs: dict[sp.Basic, Any] = {}
     for name, syms in model.symbols.items():
         values = np.asarray(point.values[name])
         for idx in np.ndindex(syms.shape):
-            subs[syms[idx]] = exact(values[idx])
-    return subs
+            subs[syms[idx]] = pe.mpf(exact(values[idx]))
+    values = pe.evaluate(model.order, subs)
+    outputs = list(model.output.ravel())
+    value = _floats([values[o] for o in outputs], model.output.shape)
+    wrt = [spec.name for spec in case.wrt]
+
+    def sweep(seeds: dict[sp.Basic, Any]) -> dict[str, np.ndarray]:
+        adj = pe.reverse(model.order, values, seeds, model.targets)
+        return {n: _floats([adj[s] for s in model.symbols[n].ravel()], model.symbols[n].shape)
+                for n in wrt}
+
+    if case.is_scalar or case.cotangent is not None:
+        seeds: dict[sp.Basic, Any] = {}
+        weights = [1] if case.cotangent is None else np.asarray(case.cotangent).ravel()
+        for node, weight in zip(outputs, weights, strict=True):
+            seeds[node] = seeds.get(node, 0) + pe.mpf(exact(weight))
+        return value, sweep(seeds)
+    rows = [sweep({node: pe.mpf(1)}) for node in outputs]
+    return value, {n: np.stack([r[n] for r in rows]).reshape(case.gradient_shape(n))
+                   for n in wrt}
 
 
 def compute(case: Case, point: Point) -> MethodResult:
@@ -118,11 +104,8 @@ def compute(case: Case, point: Point) -> MethodResult:
                                           f"{DEFAULT_LIMITS.max_symbolic_elements}")
 
     def run() -> MethodResult:
-        model = build(case)
-        subs = substitutions(model, point)
-        return MethodResult(
-            NAME, value=_evaluate(model.output, subs),
-            gradient={name: _evaluate(g, subs) for name, g in model.gradient.items()})
+        value, grads = derivatives(case, point)
+        return MethodResult(NAME, value=value, gradient=grads)
 
     return timed(NAME, run)
 
@@ -130,11 +113,19 @@ def compute(case: Case, point: Point) -> MethodResult:
 def formulas(case: Case) -> dict[str, str]:
     """Readable symbolic derivatives per differentiated input (first elements of arrays)."""
     model = build(case)
+    if len(model.targets) > FORMULA_MAX_ELEMENTS or model.output.size > 1:
+        return {}
     out = {}
-    for name, grads in model.gradient.items():
-        flat = grads.ravel()
-        parts = [str(flat[0])] if flat.size == 1 else [
-            f"[{i}]: {flat[i]}" for i in range(min(flat.size, 3))]
-        text = "; ".join(parts) + ("; ..." if flat.size > 3 else "")
-        out[name] = text if len(text) <= FORMULA_CHARS else text[: FORMULA_CHARS - 3] + "..."
+    flat = [s for spec in case.wrt for s in model.symbols[spec.name].ravel()]
+    target = model.output.item() if case.cotangent is None else sp.Add(
+        *[exact(w) * o for w, o in zip(np.asarray(case.cotangent).ravel(),
+                                       model.output.ravel(), strict=True)])
+    grads = dict(zip(flat, gradient(target, flat), strict=True))
+    for spec in case.wrt:
+        elements = [sp.simplify(grads[s]) if sp.count_ops(grads[s]) < 40 else grads[s]
+                    for s in model.symbols[spec.name].ravel()[:3]]
+        parts = [str(elements[0])] if spec.value.size == 1 else [
+            f"[{i}]: {e}" for i, e in enumerate(elements)]
+        text = "; ".join(parts) + ("; ..." if spec.value.size > 3 else "")
+        out[spec.name] = text if len(text) <= FORMULA_CHARS else text[: FORMULA_CHARS - 3] + "..."
     return out
