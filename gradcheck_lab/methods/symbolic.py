@@ -73,9 +73,9 @@ def derivatives(case: Case, point: Point) -> tuple[np.ndarray, dict[str, np.ndar
     model = build(case)
     subs: dict[sp.Basic, Any] = {}
     for name, syms in model.symbols.items():
-        values = np.asarray(point.values[name])
+        given = np.asarray(point.values[name])
         for idx in np.ndindex(syms.shape):
-            subs[syms[idx]] = pe.mpf(exact(values[idx]))
+            subs[syms[idx]] = pe.mpf(exact(given[idx]))
     values = pe.evaluate(model.order, subs)
     outputs = list(model.output.ravel())
     value = _floats([values[o] for o in outputs], model.output.shape)
@@ -113,7 +113,8 @@ def compute(case: Case, point: Point) -> MethodResult:
 def formulas(case: Case) -> dict[str, str]:
     """Readable symbolic derivatives per differentiated input (first elements of arrays)."""
     model = build(case)
-    if len(model.targets) > FORMULA_MAX_ELEMENTS or model.output.size > 1:
+    if len(model.targets) > FORMULA_MAX_ELEMENTS or (model.output.size > 1
+                                                     and case.cotangent is None):
         return {}
     out = {}
     flat = [s for spec in case.wrt for s in model.symbols[spec.name].ravel()]
@@ -122,7 +123,9 @@ def formulas(case: Case) -> dict[str, str]:
                                        model.output.ravel(), strict=True)])
     grads = dict(zip(flat, gradient(target, flat), strict=True))
     for spec in case.wrt:
-        elements = [sp.simplify(grads[s]) if sp.count_ops(grads[s]) < 40 else grads[s]
+        # doit() only re-evaluates the unevaluated Add/Mul (cheap); no simplify(): its
+        # factoring can run for minutes on a softmax
+        elements = [grads[s].doit() if sp.count_ops(grads[s]) < 100 else grads[s]
                     for s in model.symbols[spec.name].ravel()[:3]]
         parts = [str(elements[0])] if spec.value.size == 1 else [
             f"[{i}]: {e}" for i, e in enumerate(elements)]

@@ -145,7 +145,7 @@ def _local(node: sp.Basic, index: int, args: list[Any], value: Any) -> Any:
         return _CTX.mpf(0)
     if not isinstance(node, Application):
         raise TypeError(f"no derivative rule for {type(node).__name__}")
-    dummies, derivative, order = _template(type(node), len(args), index)
+    dummies, derivative, order = _template(type(node), len(args), index)  # type: ignore[arg-type]
     return evaluate(order, dict(zip(dummies, args, strict=True)))[derivative]
 
 
