@@ -68,7 +68,7 @@ def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
           dtype: Literal["float64", "float32"] = "float64",
           tolerance: Mapping[str, Any] | None = None, name: str | None = None,
           methods: Sequence[str] | None = None, kinks: Literal["allow", "fail"] = "allow",
-          ) -> CaseReport:
+          order: Literal[1, 2] = 1) -> CaseReport:
     """Check ``fn`` against ``expr`` at ``inputs`` (and ``points``); raise on a mismatch.
 
     ``framework`` ``torch``/``jax``: ``fn`` is a forward function taking the
@@ -78,7 +78,7 @@ def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
     """
     label = name or getattr(fn, "__name__", "function").replace("<", "").replace(">", "")
     raw: dict[str, Any] = {"name": label, "inputs": inputs, "expr": expr, "dtype": dtype,
-                           "kinks": kinks,
+                           "kinks": kinks, "order": order,
                            "implementations": [{"name": API_IMPL, "framework": framework,
                                                 ("gradient" if framework == "numpy"
                                                  else "function"): "gradcheck_lab.api:check"}]}

@@ -44,6 +44,7 @@ class MethodResult:
     hessian: Mapping[str, Mapping[str, np.ndarray]] | None = None
     error_estimate: Mapping[str, np.ndarray] | None = None
     bounds: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
+    hessian_error_estimate: Mapping[str, Mapping[str, np.ndarray]] | None = None
     seconds: float = 0.0
     error: str | None = None
     skipped: str | None = None

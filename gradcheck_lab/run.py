@@ -8,6 +8,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.diagnose import diagnose
 from gradcheck_lab.errors import UsageError
@@ -23,6 +25,7 @@ from gradcheck_lab.methods import (
     implementations,
     load_method,
 )
+from gradcheck_lab.methods.base import wants_hessian
 from gradcheck_lab.methods.claims import compute_claim, compute_expect
 from gradcheck_lab.results import (
     CaseReport,
@@ -135,7 +138,7 @@ def verify_case(case: Case, methods: Sequence[str] | None = None,
     expect_fail = {CLAIM_PREFIX + c.name for c in case.claims if c.expect_fail}
     expect_fail |= {IMPL_PREFIX + i.name for i in case.implementations if i.expect_fail}
     points = []
-    for point in case.points:
+    for point in _in_dtype(case):
         results = _results(case, point, names, skips)
         kinks = kinks_at(case.expr, point.values)
         probe = results.get("fd")
@@ -154,9 +157,24 @@ def verify_case(case: Case, methods: Sequence[str] | None = None,
         formulas = symbolic_formulas(case)
     report = CaseReport(case, worst(list(method_status.values())), tuple(points), tuple(names),
                         method_status, formulas=formulas, seconds=time.perf_counter() - start,
-                        message="order 2 (Hessians) is not run by this version yet"
-                        if case.order == 2 else "")
+                        message=_order_message(case))
     return dataclasses.replace(report, findings=tuple(diagnose(report)))
+
+
+def _in_dtype(case: Case) -> tuple[Point, ...]:
+    """For float32 cases, points rounded to float32 so every method sees the same inputs."""
+    if case.dtype != "float32":
+        return case.points
+    return tuple(dataclasses.replace(p, values={k: np.asarray(v, np.float32).astype(np.float64)
+                                                for k, v in p.values.items()})
+                 for p in case.points)
+
+
+def _order_message(case: Case) -> str:
+    if case.order == 2 and not wants_hessian(case):
+        return ("order 2: the Hessian is checked for a scalar output (or with a cotangent); "
+                "this output has shape " + str(case.output_shape))
+    return ""
 
 
 def _unexpected_passes(points: list[PointReport], expect_fail: set[str]) -> list[PointReport]:

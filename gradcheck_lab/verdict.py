@@ -107,10 +107,7 @@ def judge(case: Case, result: MethodResult, reference: Reference | None,
     mismatches: list[Mismatch] = []
     max_abs = max_rel = 0.0
     used_interval = False
-    pairs: list[tuple[str, np.ndarray | None, np.ndarray | None]] = [
-        ("value", result.value, ref.value)]
-    pairs += [(n, g, ref.gradient.get(n)) for n, g in result.gradient.items()]
-    for name, got, want in pairs:
+    for name, got, want in _quantities(result, ref):
         if got is None or want is None:
             continue
         bound = _bound(tol, want, name, result, reference, method)
@@ -129,11 +126,35 @@ def judge(case: Case, result: MethodResult, reference: Reference | None,
                    tuple(mismatches[:MAX_MISMATCHES]), len(mismatches), message)
 
 
+def hessian_key(a: str, b: str) -> str:
+    return f"hessian[{a},{b}]"
+
+
+def _quantities(result: MethodResult, ref: MethodResult
+                ) -> list[tuple[str, np.ndarray | None, np.ndarray | None]]:
+    """Everything compared: the value, each gradient, each Hessian block (by name)."""
+    pairs: list[tuple[str, np.ndarray | None, np.ndarray | None]] = [
+        ("value", result.value, ref.value)]
+    pairs += [(n, g, ref.gradient.get(n)) for n, g in result.gradient.items()]
+    if result.hessian is not None and ref.hessian is not None:
+        pairs += [(hessian_key(a, b), h, ref.hessian.get(a, {}).get(b))
+                  for a, row in result.hessian.items() for b, h in row.items()]
+    return pairs
+
+
+def estimates(result: MethodResult) -> dict[str, np.ndarray]:
+    """fd's error estimates by quantity name (gradients and Hessian blocks)."""
+    out = dict(result.error_estimate or {})
+    for a, row in (result.hessian_error_estimate or {}).items():
+        out.update({hessian_key(a, b): e for b, e in row.items()})
+    return out
+
+
 def _bound(tol: Tolerance, ref: np.ndarray, name: str, result: MethodResult,
            reference: Reference, method: str) -> np.ndarray:
     bound = tol.bound(np.where(np.isfinite(ref), ref, 0.0))
-    for source in ((reference.estimate if name != "value" else None),
-                   (result.error_estimate if method == "fd" and name != "value" else None)):
+    own = estimates(result) if method == "fd" else None
+    for source in (reference.estimate, own):
         if source is not None and name in source:
             bound = bound + FD_ESTIMATE_FACTOR * np.asarray(source[name])
     return np.asarray(bound)
@@ -161,8 +182,7 @@ def judge_point(case: Case, point: Point, results: Mapping[str, MethodResult],
     reference = None
     if chosen is not None:
         name, result = chosen
-        reference = Reference(name, result, bounds,
-                              result.error_estimate if name == "fd" else None)
+        reference = Reference(name, result, bounds, estimates(result) if name == "fd" else None)
     verdicts = tuple(judge(case, r, reference, m in expect_fail, kinks_fail or case.kinks == "fail")
                      for m, r in results.items())
     return PointReport(point, None if chosen is None else chosen[0],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import time
 from collections.abc import Callable, Mapping
@@ -27,11 +28,7 @@ def timed(method: str, compute: Callable[[], MethodResult]) -> MethodResult:
     except Exception as exc:  # noqa: BLE001 - a crash of one method is a result, not a crash
         message = f"{type(exc).__name__}: {exc}".strip()
         return MethodResult(method, error=message[:2000], seconds=time.perf_counter() - start)
-    return MethodResult(
-        method, value=result.value, gradient=result.gradient, hessian=result.hessian,
-        error_estimate=result.error_estimate, bounds=result.bounds,
-        seconds=time.perf_counter() - start, error=result.error, skipped=result.skipped,
-        note=result.note)
+    return dataclasses.replace(result, method=method, seconds=time.perf_counter() - start)
 
 
 def as_float64(value: object) -> np.ndarray:
@@ -53,6 +50,29 @@ def jacobian_to_target(case: Case, jacobian: Mapping[str, np.ndarray]) -> dict[s
             out[name] = float(case.cotangent) * jac
         else:
             out[name] = jac
+    return out
+
+
+def wants_hessian(case: Case) -> bool:
+    """``order: 2`` on a scalar output (or a cotangent, which makes it one)."""
+    return case.order == 2 and (case.is_scalar or case.cotangent is not None)
+
+
+def split_hessian(case: Case, matrix: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """An (n, n) Hessian over the concatenated differentiated inputs, per input pair."""
+    shapes = {s.name: s.shape for s in case.wrt}
+    starts, offset = {}, 0
+    for name, shape in shapes.items():
+        starts[name] = offset
+        offset += int(np.prod(shape)) if shape else 1
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for a, sa in shapes.items():
+        na = int(np.prod(sa)) if sa else 1
+        out[a] = {}
+        for b, sb in shapes.items():
+            nb = int(np.prod(sb)) if sb else 1
+            block = matrix[starts[a]:starts[a] + na, starts[b]:starts[b] + nb]
+            out[a][b] = block.reshape(sa + sb)
     return out
 
 

@@ -17,8 +17,8 @@ from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate_all
 from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.kinks import kinks_at
-from gradcheck_lab.methods.base import timed
-from gradcheck_lab.numeric.finite_diff import derivative
+from gradcheck_lab.methods.base import split_hessian, timed, wants_hessian
+from gradcheck_lab.numeric.finite_diff import derivative, second_derivative
 from gradcheck_lab.results import MethodResult
 
 NAME = "fd"
@@ -112,8 +112,18 @@ def differentiate(case: Case, point: Point) -> MethodResult:
         lows, ups = split(lower), split(upper)
         bounds = {name: (lows[name], ups[name]) for name in lows}
         note = f"one-sided steps for {len(one_sided)} of {n} input elements (kink or domain edge)"
+    hessian = hessian_error = None
+    if wants_hessian(case):
+        matrix, error = np.zeros((n, n)), np.zeros((n, n))
+        for i in range(n):
+            for j in range(i, n):  # symmetric: each mixed entry once
+                matrix[i, j], error[i, j] = second_derivative(problem.function, problem.guard,
+                                                              problem.x0, i, j)
+                matrix[j, i], error[j, i] = matrix[i, j], error[i, j]
+        hessian, hessian_error = split_hessian(case, matrix), split_hessian(case, error)
     return MethodResult(NAME, value=problem.value(), gradient=split(values),
-                        error_estimate=split(errors), bounds=bounds, note=note)
+                        error_estimate=split(errors), bounds=bounds, note=note,
+                        hessian=hessian, hessian_error_estimate=hessian_error)
 
 
 def compute(case: Case, point: Point) -> MethodResult:

@@ -21,7 +21,13 @@ import numpy as np
 
 from gradcheck_lab.case import Case, Implementation, Point
 from gradcheck_lab.methods import IMPL_PREFIX
-from gradcheck_lab.methods.base import as_float64, missing_module, point_arrays, timed
+from gradcheck_lab.methods.base import (
+    as_float64,
+    missing_module,
+    point_arrays,
+    timed,
+    wants_hessian,
+)
 from gradcheck_lab.results import MethodResult
 
 
@@ -74,10 +80,17 @@ def _check_output(case: Case, shape: tuple[int, ...]) -> None:
                                   f"output has shape {case.output_shape}")
 
 
-def _torch(case: Case, point: Point, fn: Callable[..., Any]) -> tuple[Any, dict[str, Any]]:
+Outcome = tuple[Any, dict[str, Any], dict[str, dict[str, np.ndarray]] | None]
+
+
+def _torch(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
     import torch
 
-    from gradcheck_lab.methods.torch_reverse import leaves, reverse_gradients
+    from gradcheck_lab.methods.torch_reverse import (
+        double_backward_hessian,
+        leaves,
+        reverse_gradients,
+    )
 
     values = leaves(case, point)
     out = fn(**values)
@@ -85,12 +98,15 @@ def _torch(case: Case, point: Point, fn: Callable[..., Any]) -> tuple[Any, dict[
         raise ImplementationError(f"expected a torch.Tensor, got {type(out).__name__}")
     _check_output(case, tuple(out.shape))
     names = [spec.name for spec in case.wrt]
-    grads = reverse_gradients(case, out, [values[n] for n in names])
-    return as_float64(out.detach().cpu()), dict(zip(names, grads, strict=True))
+    wrt = [values[n] for n in names]
+    hessian = double_backward_hessian(case, out, wrt) if wants_hessian(case) and \
+        out.requires_grad else None
+    grads = reverse_gradients(case, out, wrt)
+    return as_float64(out.detach().cpu()), dict(zip(names, grads, strict=True)), hessian
 
 
-def _jax(case: Case, point: Point, fn: Callable[..., Any]) -> tuple[Any, dict[str, Any]]:
-    from gradcheck_lab.methods.jax_reverse import as_function, reverse_mode
+def _jax(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
+    from gradcheck_lab.methods.jax_reverse import as_function, hessian, reverse_mode
 
     def evaluate_user(arrays: Mapping[str, Any]) -> Any:
         out = fn(**arrays)
@@ -101,10 +117,12 @@ def _jax(case: Case, point: Point, fn: Callable[..., Any]) -> tuple[Any, dict[st
 
     f, primals, names = as_function(case, point, evaluate_user)
     out, grads = reverse_mode(case, f, primals)
-    return as_float64(out), {n: as_float64(g) for n, g in zip(names, grads, strict=True)}
+    second = hessian(case, f, primals, forward=False) if wants_hessian(case) and primals else None
+    return (as_float64(out), {n: as_float64(g) for n, g in zip(names, grads, strict=True)},
+            second)
 
 
-def _numpy(case: Case, point: Point, fn: Callable[..., Any]) -> tuple[Any, dict[str, Any]]:
+def _numpy(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
     returned = fn(**point_arrays(point))
     wrt = [spec.name for spec in case.wrt]
     if isinstance(returned, Mapping):
@@ -118,7 +136,7 @@ def _numpy(case: Case, point: Point, fn: Callable[..., Any]) -> tuple[Any, dict[
     else:
         raise ImplementationError(f"returned one array, but the case differentiates "
                                   f"{', '.join(wrt)}: return a mapping input name -> array")
-    return None, grads
+    return None, grads, None
 
 
 _RUNNERS = {"torch": _torch, "jax": _jax, "numpy": _numpy}
@@ -129,8 +147,8 @@ def compute(case: Case, point: Point, impl: Implementation) -> MethodResult:
 
     def run() -> MethodResult:
         fn = impl.callable or import_target(impl.target, impl.base_dir)
-        value, grads = _RUNNERS[impl.framework](case, point, fn)
+        value, grads, hessian = _RUNNERS[impl.framework](case, point, fn)
         _check_shapes(case, grads)
-        return MethodResult(name, value=value, gradient=grads)
+        return MethodResult(name, value=value, gradient=grads, hessian=hessian)
 
     return timed(name, run)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from gradcheck_lab.case import Case, Point
-from gradcheck_lab.methods.base import as_float64, jacobian_to_target, missing_module, timed
-from gradcheck_lab.methods.jax_reverse import as_function
+from gradcheck_lab.methods.base import (
+    as_float64,
+    jacobian_to_target,
+    missing_module,
+    timed,
+    wants_hessian,
+)
+from gradcheck_lab.methods.jax_reverse import as_function, hessian
 from gradcheck_lab.results import MethodResult
 
 NAME = "jax_forward"
@@ -25,6 +31,8 @@ def compute(case: Case, point: Point) -> MethodResult:
         jacs = jax.jacfwd(f, argnums=argnums)(*primals) if primals else ()
         jacobian = {n: as_float64(j) for n, j in zip(names, jacs, strict=True)}
         return MethodResult(NAME, value=as_float64(out),
-                            gradient=jacobian_to_target(case, jacobian))
+                            gradient=jacobian_to_target(case, jacobian),
+                            hessian=hessian(case, f, primals, forward=True)
+                            if wants_hessian(case) and primals else None)
 
     return timed(NAME, run)

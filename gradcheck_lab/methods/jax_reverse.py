@@ -9,7 +9,13 @@ import numpy as np
 
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
-from gradcheck_lab.methods.base import as_float64, missing_module, timed
+from gradcheck_lab.methods.base import (
+    as_float64,
+    missing_module,
+    split_hessian,
+    timed,
+    wants_hessian,
+)
 from gradcheck_lab.results import MethodResult
 
 NAME = "jax"
@@ -68,11 +74,40 @@ def reverse_mode(case: Case, f: Callable[..., Any], primals: list[Any]) -> tuple
     return out, list(jax.jacrev(f, argnums=argnums)(*primals)) if primals else []
 
 
+def flat_scalar(case: Case, f: Callable[..., Any], primals: list[Any]
+                ) -> tuple[Callable[[Any], Any], Any]:
+    """The checked scalar as a function of all differentiated inputs, concatenated."""
+    import jax.numpy as jnp
+
+    shapes = [p.shape for p in primals]
+    bounds = np.cumsum([int(np.prod(s)) for s in shapes])[:-1].tolist()
+
+    def g(x: Any) -> Any:
+        parts = jnp.split(x, bounds)
+        out = f(*[q.reshape(s) for q, s in zip(parts, shapes, strict=True)])
+        if case.cotangent is None:
+            return out
+        return jnp.sum(jnp.asarray(np.asarray(case.cotangent), dtype=out.dtype) * out)
+
+    return g, jnp.concatenate([jnp.ravel(p) for p in primals])
+
+
+def hessian(case: Case, f: Callable[..., Any], primals: list[Any], forward: bool) -> Any:
+    """jax.hessian (forward over reverse) or jacrev(grad) (reverse over reverse)."""
+    import jax
+
+    g, x0 = flat_scalar(case, f, primals)
+    matrix = jax.hessian(g)(x0) if forward else jax.jacrev(jax.grad(g))(x0)
+    return split_hessian(case, as_float64(matrix))
+
+
 def compute(case: Case, point: Point) -> MethodResult:
     def run() -> MethodResult:
         f, primals, names = as_function(case, point)
         out, grads = reverse_mode(case, f, primals)
         return MethodResult(NAME, value=as_float64(out),
+                            hessian=hessian(case, f, primals, forward=False)
+                            if wants_hessian(case) and primals else None,
                             gradient={n: as_float64(g) for n, g in zip(names, grads, strict=True)})
 
     return timed(NAME, run)

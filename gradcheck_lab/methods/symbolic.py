@@ -23,7 +23,7 @@ from gradcheck_lab.backends.sympy_ops import exact, make_backend
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.limits import DEFAULT_LIMITS
-from gradcheck_lab.methods.base import timed
+from gradcheck_lab.methods.base import split_hessian, timed, wants_hessian
 from gradcheck_lab.numeric import precise_eval as pe
 from gradcheck_lab.numeric.symbolic_grad import gradient
 from gradcheck_lab.results import MethodResult
@@ -97,6 +97,34 @@ def derivatives(case: Case, point: Point) -> tuple[np.ndarray, dict[str, np.ndar
                    for n in wrt}
 
 
+@lru_cache(maxsize=16)
+def _gradient_dag(case: Case) -> tuple[list[sp.Expr], list[sp.Basic]]:
+    """Symbolic gradient of the checked scalar (for Hessians), and its DAG order."""
+    model = build(case)
+    flat = [s for spec in case.wrt for s in model.symbols[spec.name].ravel()]
+    outputs = list(model.output.ravel())
+    weights = [1] if case.cotangent is None else np.asarray(case.cotangent).ravel()
+    target = sp.Add(*[sp.Mul(exact(w), o, evaluate=False)
+                      for w, o in zip(weights, outputs, strict=True)], evaluate=False)
+    grads = [sp.sympify(g) for g in gradient(target, flat)]
+    return grads, pe.post_order(grads)
+
+
+def hessian(case: Case, point: Point) -> dict[str, dict[str, np.ndarray]]:
+    """Exact Hessian: a reverse sweep over each entry of the symbolic gradient."""
+    model = build(case)
+    grads, order = _gradient_dag(case)
+    subs = {s: pe.mpf(exact(np.asarray(point.values[n])[idx]))
+            for n, syms in model.symbols.items() for idx, s in np.ndenumerate(syms)}
+    values = pe.evaluate(order, {k: v for k, v in subs.items()})
+    flat = [s for spec in case.wrt for s in model.symbols[spec.name].ravel()]
+    rows = []
+    for g in grads:
+        adj = pe.reverse(order, values, {g: pe.mpf(1)}, model.targets)
+        rows.append([float(adj[s]) for s in flat])
+    return split_hessian(case, np.array(rows, dtype=np.float64).reshape(len(flat), len(flat)))
+
+
 def compute(case: Case, point: Point) -> MethodResult:
     size = sum(spec.value.size for spec in case.inputs)
     if size > DEFAULT_LIMITS.max_symbolic_elements:
@@ -105,7 +133,8 @@ def compute(case: Case, point: Point) -> MethodResult:
 
     def run() -> MethodResult:
         value, grads = derivatives(case, point)
-        return MethodResult(NAME, value=value, gradient=grads)
+        return MethodResult(NAME, value=value, gradient=grads,
+                            hessian=hessian(case, point) if wants_hessian(case) else None)
 
     return timed(NAME, run)
 

@@ -6,8 +6,15 @@ import numpy as np
 
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
-from gradcheck_lab.methods.base import as_float64, jacobian_to_target, missing_module, timed
-from gradcheck_lab.methods.torch_reverse import torch_dtype
+from gradcheck_lab.methods.base import (
+    as_float64,
+    jacobian_to_target,
+    missing_module,
+    split_hessian,
+    timed,
+    wants_hessian,
+)
+from gradcheck_lab.methods.torch_reverse import scalar_target, torch_dtype
 from gradcheck_lab.results import MethodResult
 
 NAME = "torch_forward"
@@ -40,7 +47,20 @@ def compute(case: Case, point: Point) -> MethodResult:
         jacobian = {n: as_float64(j.detach().cpu().numpy()).reshape(
                         case.output_shape + tuple(values[n].shape))
                     for n, j in zip(names, jacs, strict=True)}
+        hessian = None
+        if wants_hessian(case) and primals:
+            shapes = [p.shape for p in primals]
+            sizes = [p.numel() for p in primals]
+
+            def flat(x: torch.Tensor) -> torch.Tensor:
+                parts = torch.split(x, sizes)
+                return scalar_target(case, f(*[q.reshape(s)
+                                               for q, s in zip(parts, shapes, strict=True)]))
+
+            x0 = torch.cat([p.reshape(-1) for p in primals])
+            # forward over reverse (torch.func.hessian = jacfwd(jacrev))
+            hessian = split_hessian(case, as_float64(torch.func.hessian(flat)(x0)))
         return MethodResult(NAME, value=as_float64(out.detach().cpu().numpy()),
-                            gradient=jacobian_to_target(case, jacobian))
+                            gradient=jacobian_to_target(case, jacobian), hessian=hessian)
 
     return timed(NAME, run)

@@ -8,7 +8,13 @@ import numpy as np
 
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
-from gradcheck_lab.methods.base import as_float64, missing_module, timed
+from gradcheck_lab.methods.base import (
+    as_float64,
+    missing_module,
+    split_hessian,
+    timed,
+    wants_hessian,
+)
 from gradcheck_lab.results import MethodResult
 
 NAME = "torch"
@@ -56,6 +62,35 @@ def reverse_gradients(case: Case, out: Any, wrt: list[Any]) -> list[np.ndarray]:
             for i, w in enumerate(wrt)]
 
 
+def scalar_target(case: Case, out: Any) -> Any:
+    """The scalar whose Hessian is checked: the output, or its dot with the cotangent."""
+    import torch
+
+    if case.cotangent is None:
+        return out
+    return (torch.tensor(np.asarray(case.cotangent), dtype=out.dtype) * out).sum()
+
+
+def double_backward_hessian(case: Case, out: Any, wrt: list[Any]) -> dict[str, Any]:
+    """Hessian by reverse over reverse: a create_graph gradient, then one backward per entry."""
+    import torch
+
+    target = scalar_target(case, out)
+    grads = torch.autograd.grad(target, wrt, create_graph=True, allow_unused=True)
+    flat = torch.cat([(torch.zeros_like(w) if g is None else g).reshape(-1)
+                      for g, w in zip(grads, wrt, strict=True)])
+    rows = []
+    for k in range(flat.numel()):
+        if not flat[k].requires_grad:
+            rows.append(np.zeros(flat.numel()))
+            continue
+        second = torch.autograd.grad(flat[k], wrt, retain_graph=True, allow_unused=True)
+        rows.append(np.concatenate([np.zeros(w.numel()) if s is None
+                                    else as_float64(s).reshape(-1)
+                                    for s, w in zip(second, wrt, strict=True)]))
+    return split_hessian(case, np.stack(rows))
+
+
 def compute(case: Case, point: Point) -> MethodResult:
     def run() -> MethodResult:
         from gradcheck_lab.backends.torch_ops import make_backend
@@ -63,8 +98,11 @@ def compute(case: Case, point: Point) -> MethodResult:
         values = leaves(case, point)
         out = evaluate(case.expr, make_backend(torch_dtype(case)), values)
         names = [spec.name for spec in case.wrt]
-        grads = reverse_gradients(case, out, [values[n] for n in names])
+        wrt = [values[n] for n in names]
+        hessian = double_backward_hessian(case, out, wrt) if wants_hessian(case) and \
+            out.requires_grad else None
+        grads = reverse_gradients(case, out, wrt)
         return MethodResult(NAME, value=as_float64(out.detach().cpu()),
-                            gradient=dict(zip(names, grads, strict=True)))
+                            gradient=dict(zip(names, grads, strict=True)), hessian=hessian)
 
     return timed(NAME, run)

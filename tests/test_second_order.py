@@ -1,0 +1,143 @@
+"""Issue 6: Hessians (order: 2), forward mode against reverse mode, float32."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gradcheck_lab import GradientMismatch, check, load_cases
+from gradcheck_lab.run import verify_case
+
+CASES = Path(__file__).resolve().parent.parent / "cases"
+FRAMEWORKS = ["torch", "torch_forward", "jax", "jax_forward"]
+
+
+@pytest.fixture(scope="module")
+def hessian_cases() -> dict:  # type: ignore[type-arg]
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    return {c.name: verify_case(c) for c in load_cases(CASES / "hessians.yaml")}
+
+
+def _hessians(report, point: int) -> dict:  # type: ignore[no-untyped-def]
+    return {v.method: v.result.hessian for v in report.points[point].verdicts}
+
+
+def test_rosenbrock_hessian_from_every_method(hessian_cases: dict) -> None:  # type: ignore[type-arg]
+    report = hessian_cases["rosenbrock_hessian"]
+    assert report.status == "pass"
+    by_hand = np.array([[422.0, -200.0], [-200.0, 200.0]])  # at (0.5, -0.3)
+    at_min = np.array([[802.0, -400.0], [-400.0, 200.0]])   # at (1, 1)
+    for point, expected in ((0, by_hand), (1, at_min)):
+        hessians = _hessians(report, point)
+        assert set(hessians) - {"expect"} == {"sympy", "fd", *FRAMEWORKS}
+        for method, h in hessians.items():
+            if method == "expect":
+                continue
+            rtol = 1e-10 if method == "fd" else 1e-14
+            np.testing.assert_allclose(h["p"]["p"], expected, rtol=rtol, err_msg=method)
+
+
+def test_logistic_regression_hessian(hessian_cases: dict) -> None:  # type: ignore[type-arg]
+    report = hessian_cases["logistic_regression_hessian"]
+    assert report.status == "pass"
+    values = report.case.points[0].values
+    X, w = values["X"], values["w"]
+    s = 1 / (1 + np.exp(-(X @ w)))
+    expected = X.T @ np.diag(s * (1 - s)) @ X / len(s)
+    for method, h in _hessians(report, 0).items():
+        np.testing.assert_allclose(h["w"]["w"], expected, rtol=1e-9, atol=1e-14, err_msg=method)
+
+
+def test_wrong_hessian_is_caught() -> None:
+    torch = pytest.importorskip("torch")
+
+    class Cube(torch.autograd.Function):
+        """Correct first derivative, but its backward is not differentiable the right way."""
+
+        @staticmethod
+        def forward(ctx, x):  # type: ignore[no-untyped-def, override]
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, g):  # type: ignore[no-untyped-def, override]
+            (x,) = ctx.saved_tensors
+            return g * 3 * x.detach() ** 2  # detached: the second derivative is lost
+
+    def f(x):  # type: ignore[no-untyped-def]
+        return Cube.apply(x).sum()
+
+    # the first derivative is right...
+    assert check(f, expr="sum(x**3)", inputs={"x": [1.0, 2.0]}).status == "pass"
+    # ...the second is not: 6x expected, 0 from the detached backward
+    with pytest.raises(GradientMismatch, match=r"hessian\[x,x\]") as info:
+        check(f, expr="sum(x**3)", inputs={"x": [1.0, 2.0]}, order=2)
+    verdict = next(v for v in info.value.report.points[0].verdicts
+                   if v.method == "impl:function")
+    np.testing.assert_array_equal(verdict.result.hessian["x"]["x"], np.zeros((2, 2)))
+
+
+def test_forward_mode_agrees_with_reverse_on_every_case() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    for case in load_cases(CASES):
+        report = verify_case(case, methods=["sympy", *FRAMEWORKS])
+        for point in report.points:
+            grads = {v.method: v.result.gradient for v in point.verdicts
+                     if v.method in FRAMEWORKS and v.status in ("pass", "kink")}
+            assert set(grads) == set(FRAMEWORKS), (case.name, point.point.index)
+            if point.kinks:  # frameworks may pick different subgradients at a kink
+                continue
+            # forward and reverse round differently: agree to the dtype's precision
+            rtol, atol = (1e-5, 1e-7) if case.dtype == "float32" else (1e-11, 1e-14)
+            for name in grads["torch"]:
+                np.testing.assert_allclose(grads["torch_forward"][name], grads["torch"][name],
+                                           rtol=rtol, atol=atol)
+                np.testing.assert_allclose(grads["jax_forward"][name], grads["jax"][name],
+                                           rtol=rtol, atol=atol)
+
+
+def test_float32_no_false_alarm_on_any_shipped_case() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    for case in load_cases(CASES):
+        c32 = dataclasses.replace(case, dtype="float32", claims=(), implementations=())
+        report = verify_case(c32, methods=["sympy", "fd", "torch", "jax"])
+        assert report.status in ("pass", "kink"), (case.name, dict(report.method_status))
+
+
+def test_float32_catches_a_1e_3_relative_bug() -> None:
+    torch = pytest.importorskip("torch")
+
+    def good(W, x):  # type: ignore[no-untyped-def]
+        return torch.nn.functional.softplus(torch.tanh(W @ x)).sum()
+
+    def bad(W, x):  # type: ignore[no-untyped-def]
+        return _scaled_grad(good(W, x), 1 + 1e-3)
+
+    inputs = {"W": {"random": {"shape": [4, 3], "seed": 1}}, "x": {"value": [0.3, -1.2, 2.0],
+                                                                   "wrt": False}}
+    expr = "sum(softplus(tanh(W @ x)))"
+    assert check(good, expr=expr, inputs=inputs, dtype="float32").status == "pass"
+    with pytest.raises(GradientMismatch):
+        check(bad, expr=expr, inputs=inputs, dtype="float32")
+
+
+def _scaled_grad(y, factor: float):  # type: ignore[no-untyped-def]
+    """Identity forward, gradient scaled by ``factor`` (a subtle backward bug)."""
+    import torch
+
+    class Scale(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, v):  # type: ignore[no-untyped-def, override]
+            return v.clone()
+
+        @staticmethod
+        def backward(ctx, g):  # type: ignore[no-untyped-def, override]
+            return g * factor
+
+    return Scale.apply(y)
