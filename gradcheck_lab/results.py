@@ -28,6 +28,15 @@ def worst(statuses: list[Status]) -> Status:
 
 
 @dataclass(frozen=True, eq=False)
+class Projection:
+    """A directional derivative F'(x; v): the gradient (or Jacobian) applied to ``direction``."""
+
+    direction: Mapping[str, np.ndarray]  # per differentiated input, the input's shape
+    value: np.ndarray  # the checked output's shape: () for a scalar
+    error: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class MethodResult:
     """What one method computed at one point (float64 numpy arrays), or why it could not.
 
@@ -45,6 +54,8 @@ class MethodResult:
     error_estimate: Mapping[str, np.ndarray] | None = None
     bounds: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
     hessian_error_estimate: Mapping[str, Mapping[str, np.ndarray]] | None = None
+    sampled: Mapping[str, np.ndarray] | None = None  # bool masks: elements actually computed
+    projections: tuple[Projection, ...] = ()
     seconds: float = 0.0
     error: str | None = None
     skipped: str | None = None

@@ -65,8 +65,12 @@ def kink_bounds(kinks: tuple[str, ...], probe: MethodResult | None, case: Case
 
 
 def _compare(name: str, got: np.ndarray, ref: np.ndarray, bound: np.ndarray,
-             interval: tuple[np.ndarray, np.ndarray] | None) -> tuple[list[Mismatch], float, float]:
+             interval: tuple[np.ndarray, np.ndarray] | None,
+             mask: np.ndarray | None = None) -> tuple[list[Mismatch], float, float]:
+    """Elements outside tolerance (or the kink interval); ``mask``: only these were computed."""
     got = np.broadcast_to(np.asarray(got, dtype=np.float64), np.shape(ref))
+    if mask is not None:  # unsampled elements (NaN on one side) are not compared
+        got, ref = np.where(mask, got, 0.0), np.where(mask, ref, 0.0)
     with np.errstate(all="ignore"):
         abs_err = np.abs(got - ref)
         rel_err = np.where(ref != 0, abs_err / np.abs(ref), np.where(abs_err == 0, 0.0, np.inf))
@@ -117,13 +121,48 @@ def judge(case: Case, result: MethodResult, reference: Reference | None,
             used_interval = True
             bound = _bound(tol, np.maximum(np.abs(interval[0]), np.abs(interval[1])), name,
                            result, reference, method)
-        found, a, r = _compare(name, got, want, bound, interval)
+        found, a, r = _compare(name, got, want, bound, interval, _mask(name, result, ref))
+        mismatches += found
+        max_abs, max_rel = max(max_abs, a), max(max_rel, r)
+    for name, got_p, want_p, err in _projection_pairs(result, ref):
+        bound = tol.bound(want_p) + FD_ESTIMATE_FACTOR * err
+        found, a, r = _compare(name, got_p, want_p, np.asarray(bound), None)
         mismatches += found
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
     status, message = _status(mismatches, used_interval, expect_fail, kinks_fail)
     mismatches.sort(key=lambda m: -(m.abs_error / m.bound if m.bound > 0 else np.inf))
     return Verdict(method, status, result, tol, max_abs, max_rel,
                    tuple(mismatches[:MAX_MISMATCHES]), len(mismatches), message)
+
+
+def _mask(name: str, result: MethodResult, ref: MethodResult) -> np.ndarray | None:
+    masks = [m[name] for m in (result.sampled, ref.sampled) if m is not None and name in m]
+    if not masks:
+        return None
+    return np.logical_and.reduce(masks) if len(masks) > 1 else masks[0]
+
+
+def project(gradient: Mapping[str, np.ndarray], direction: Mapping[str, np.ndarray]
+            ) -> np.ndarray:
+    """The gradient (or Jacobian) applied to a direction: sum over inputs of <g, v>."""
+    total: np.ndarray = np.asarray(0.0)
+    for name, v in direction.items():
+        g = np.asarray(gradient[name])
+        axes = (list(range(g.ndim - v.ndim, g.ndim)), list(range(v.ndim)))
+        total = total + np.tensordot(g, v, axes=axes)
+    return total
+
+
+def _projection_pairs(result: MethodResult, ref: MethodResult
+                      ) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+    """(name, got, reference, fd error) for each random direction checked by fd."""
+    if result is ref:
+        return []
+    if ref.projections:
+        return [(f"projection[{i}]", project(result.gradient, p.direction), p.value, p.error)
+                for i, p in enumerate(ref.projections) if set(p.direction) <= set(result.gradient)]
+    return [(f"projection[{i}]", p.value, project(ref.gradient, p.direction), p.error)
+            for i, p in enumerate(result.projections)]
 
 
 def hessian_key(a: str, b: str) -> str:
@@ -156,7 +195,8 @@ def _bound(tol: Tolerance, ref: np.ndarray, name: str, result: MethodResult,
     own = estimates(result) if method == "fd" else None
     for source in (reference.estimate, own):
         if source is not None and name in source:
-            bound = bound + FD_ESTIMATE_FACTOR * np.asarray(source[name])
+            est = np.asarray(source[name])
+            bound = bound + FD_ESTIMATE_FACTOR * np.where(np.isfinite(est), est, 0.0)
     return np.asarray(bound)
 
 

@@ -8,6 +8,7 @@ of every kink and domain rule of ``expr.ops`` so no step crosses one.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 
 import numpy as np
@@ -19,9 +20,13 @@ from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import split_hessian, timed, wants_hessian
 from gradcheck_lab.numeric.finite_diff import derivative, second_derivative
-from gradcheck_lab.results import MethodResult
+from gradcheck_lab.results import MethodResult, Projection
 
 NAME = "fd"
+FULL_MAX_ELEMENTS = 500  # above: sampled elements and random projections (documented)
+SAMPLED_ELEMENTS = 32
+PROJECTIONS = 3
+HESSIAN_MAX_ELEMENTS = 60
 _BACKEND = make_backend()
 
 
@@ -53,7 +58,7 @@ class FlatProblem:
     def _both(self, x: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         key = x.tobytes()
         if key not in self._cache:
-            if len(self._cache) > 4096:
+            if len(self._cache) > 8:  # function() and guard() ask for the same x in turn
                 self._cache.clear()
             with np.errstate(all="ignore"):
                 nodes = evaluate_all(self.case.expr, _BACKEND, self.unpack(x))
@@ -77,6 +82,21 @@ class FlatProblem:
             nodes = evaluate_all(self.case.expr, _BACKEND, self.base)
         return np.asarray(nodes[id(self.case.expr.root)], dtype=np.float64)
 
+    @property
+    def target_shape(self) -> tuple[int, ...]:
+        """Shape of F's output as checked: () for a scalar or a cotangent, else the output's."""
+        if self.case.is_scalar or self.case.cotangent is not None:
+            return ()
+        return self.case.output_shape
+
+    def split_vector(self, v: np.ndarray) -> dict[str, np.ndarray]:
+        out, start = {}, 0
+        for name, shape in zip(self.names, self.shapes, strict=True):
+            size = int(np.prod(shape)) if shape else 1
+            out[name] = v[start:start + size].reshape(shape)
+            start += size
+        return out
+
     def split(self, columns: np.ndarray) -> dict[str, np.ndarray]:
         """(F size, n) derivative columns -> per input, in the shape the case checks."""
         out, start = {}, 0
@@ -91,29 +111,73 @@ class FlatProblem:
         return out
 
 
+def _sample(case: Case, n: int) -> tuple[list[int], list[np.ndarray]]:
+    """Coordinates and unit directions checked for a large input (seeded by the case name)."""
+    if n <= FULL_MAX_ELEMENTS:
+        return list(range(n)), []
+    rng = np.random.default_rng(zlib.crc32(case.name.encode()))
+    coords = sorted(rng.choice(n, size=SAMPLED_ELEMENTS, replace=False).tolist())
+    directions = [v / np.linalg.norm(v) for v in rng.normal(size=(PROJECTIONS, n))]
+    return coords, directions
+
+
+def _projections(problem: FlatProblem, directions: list[np.ndarray], at_kink: bool
+                 ) -> tuple[Projection, ...]:
+    """Directional derivatives F'(x; v) = d/dt F(x + t v) at t = 0, by the same kernel."""
+    out = []
+    for v in directions:
+        def along(t: np.ndarray, v: np.ndarray = v) -> np.ndarray:
+            return problem.function(problem.x0 + t[0] * v)
+
+        def guard(t: np.ndarray, v: np.ndarray = v) -> tuple[np.ndarray, ...]:
+            return problem.guard(problem.x0 + t[0] * v)
+
+        d = derivative(along, guard, np.zeros(1), 0, at_kink)
+        out.append(Projection(problem.split_vector(v), d.value.reshape(problem.target_shape),
+                              d.error.reshape(problem.target_shape)))
+    return tuple(out)
+
+
 def differentiate(case: Case, point: Point) -> MethodResult:
-    """Finite-difference gradient/Jacobian with error estimates and one-sided bounds."""
+    """Finite-difference gradient/Jacobian with error estimates and one-sided bounds.
+
+    Above ``FULL_MAX_ELEMENTS`` differentiated elements, a seeded sample of
+    ``SAMPLED_ELEMENTS`` coordinates (full rows of the Jacobian) and
+    ``PROJECTIONS`` random directional derivatives are checked instead; the
+    other elements are NaN and marked unsampled.
+    """
     problem = FlatProblem(case, point)
     n = problem.x0.size
     size = problem.function(problem.x0).size
-    values, errors = np.zeros((size, n)), np.zeros((size, n))
-    lower, upper = np.zeros((size, n)), np.zeros((size, n))
+    values, errors = np.full((size, n), np.nan), np.full((size, n), np.nan)
+    lower, upper = np.full((size, n), np.nan), np.full((size, n), np.nan)
     one_sided: list[int] = []
     at_kink = bool(kinks_at(case.expr, problem.base))
-    for k in range(n):
+    coords, directions = _sample(case, n)
+    for k in coords:
         d = derivative(problem.function, problem.guard, problem.x0, k, at_kink)
         values[:, k], errors[:, k], lower[:, k], upper[:, k] = d.value, d.error, d.lower, d.upper
         if d.stencil != "central":
             one_sided.append(k)
     split: Callable[[np.ndarray], dict[str, np.ndarray]] = problem.split
     bounds = None
-    note = ""
+    notes = []
+    sampled = None
+    if directions:
+        mask = np.zeros((size, n), dtype=bool)
+        mask[:, coords] = True
+        sampled = split(mask)
+        notes.append(f"large input: {len(coords)} sampled elements of {n} and "
+                     f"{len(directions)} random directional derivatives checked")
     if one_sided:
         lows, ups = split(lower), split(upper)
         bounds = {name: (lows[name], ups[name]) for name in lows}
-        note = f"one-sided steps for {len(one_sided)} of {n} input elements (kink or domain edge)"
+        notes.append(f"one-sided steps for {len(one_sided)} of {n} input elements "
+                     "(kink or domain edge)")
     hessian = hessian_error = None
-    if wants_hessian(case):
+    if wants_hessian(case) and n > HESSIAN_MAX_ELEMENTS:
+        notes.append(f"no fd Hessian above {HESSIAN_MAX_ELEMENTS} elements")
+    elif wants_hessian(case):
         matrix, error = np.zeros((n, n)), np.zeros((n, n))
         for i in range(n):
             for j in range(i, n):  # symmetric: each mixed entry once
@@ -122,8 +186,9 @@ def differentiate(case: Case, point: Point) -> MethodResult:
                 matrix[j, i], error[j, i] = matrix[i, j], error[i, j]
         hessian, hessian_error = split_hessian(case, matrix), split_hessian(case, error)
     return MethodResult(NAME, value=problem.value(), gradient=split(values),
-                        error_estimate=split(errors), bounds=bounds, note=note,
-                        hessian=hessian, hessian_error_estimate=hessian_error)
+                        error_estimate=split(errors), bounds=bounds, note="; ".join(notes),
+                        hessian=hessian, hessian_error_estimate=hessian_error, sampled=sampled,
+                        projections=_projections(problem, directions, at_kink))
 
 
 def compute(case: Case, point: Point) -> MethodResult:
