@@ -1,26 +1,31 @@
-"""Command line: argparse -> loader -> run.verify -> report -> exit code. Thin on purpose.
+"""Command line: parse arguments, call the library, print, exit code. Thin on purpose.
 
 Exit codes of ``run``: 0 when no case is ``fail`` or ``error``; 1 when one is;
 2 when a case file is invalid or the command line is wrong (every problem is
-printed, nothing is run, never a traceback).
+printed, nothing is run, never a traceback). ``show``, ``validate``,
+``schema`` and ``new`` exit 0 or 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import fnmatch
+import os
 import re
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from gradcheck_lab.case import Case
 from gradcheck_lab.errors import CaseFileErrors, GradcheckError, UsageError
 from gradcheck_lab.methods import BUILTIN_METHODS, CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
+from gradcheck_lab.results import RunReport
 
 PROG = "gradcheck-lab"
 FORMATS = ("table", "json", "junit", "markdown", "html")
-IMPLEMENTED_FORMATS = ("table", "json")
 DEFAULT_PATHS = ("cases",)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -35,10 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="check every case under PATH (default: cases/)")
     run.add_argument("paths", nargs="*", metavar="PATH",
                      help="case files or folders (searched recursively); default: cases/")
-    run.add_argument("--methods", metavar="A,B",
-                     help="comma-separated methods to run (default: each case's own or all)")
+    _methods_option(run)
     run.add_argument("--format", choices=FORMATS, default="table", dest="fmt",
-                     help="report format (junit, markdown, html: not implemented yet)")
+                     help="report format (default: table)")
     run.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     run.add_argument("-k", dest="keyword", metavar="PATTERN",
                      help="only cases whose name contains PATTERN or matches it as a glob")
@@ -46,11 +50,36 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run only shard K of N (cases sorted by name, dealt round-robin)")
     run.add_argument("--strict", action="store_true",
                      help="a result at a non-differentiable point (kink) fails the case")
+    run.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                     help="run cases in N worker processes (default 1: in this process; "
+                          "0: one per core)")
+    run.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                     help="per-case time limit; a case over it (or whose worker crashes) is "
+                          "'error' and the rest still runs (implies worker processes)")
+
+    show = sub.add_parser("show", help="symbolic derivatives and every method's values for "
+                                       "one case (a name found under --path) or a case file")
+    show.add_argument("target", metavar="NAME|FILE")
+    show.add_argument("--path", action="append", metavar="PATH",
+                      help="where to look for the case name (repeatable; default: cases/)")
+    _methods_option(show)
 
     validate = sub.add_parser("validate", help="check case files only (nothing is run)")
     validate.add_argument("paths", nargs="*", metavar="PATH",
                           help="case files or folders; default: cases/")
+
+    schema = sub.add_parser("schema", help="print the JSON Schema (draft 2020-12) of case files")
+    schema.add_argument("--output", "-o", metavar="FILE", help="write it to FILE instead")
+
+    new = sub.add_parser("new", help="write a commented starter case file NAME.yaml")
+    new.add_argument("name", metavar="NAME", help="the case name ([A-Za-z0-9_.-]+)")
+    new.add_argument("--output", "-o", metavar="FILE", help="where to write (default: NAME.yaml)")
     return parser
+
+
+def _methods_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--methods", metavar="A,B",
+                        help="comma-separated methods to run (default: each case's own or all)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,10 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse printed usage (exit 2) or --help (exit 0)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    commands = {"run": _run, "show": _show, "validate": _validate, "schema": _schema,
+                "new": _new}
     try:
-        if args.command == "validate":
-            return _validate(args)
-        return _run(args)
+        return commands[args.command](args)
     except UsageError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -84,9 +113,6 @@ def _validate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     problems: list[str] = []
     methods = parse_methods(args.methods, problems) if args.methods is not None else None
-    if args.fmt not in IMPLEMENTED_FORMATS:
-        problems.append(f"--format {args.fmt} is not implemented yet "
-                        f"(available: {', '.join(IMPLEMENTED_FORMATS)})")
     shard = parse_shard(args.shard, problems) if args.shard is not None else None
     if problems:
         for problem in problems:
@@ -102,50 +128,161 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     if shard is not None:
         cases = select_shard(cases, *shard)
-
-    from gradcheck_lab.run import verify  # the run machinery loads only when something runs
-
     try:
-        report = verify(cases, methods=methods, strict=args.strict)
+        jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+        report = verify_with_progress(cases, methods, args.strict, jobs, args.timeout)
     except GradcheckError as exc:
         _error(str(exc))
         return EXIT_USAGE
 
-    from gradcheck_lab.report import dumps, render, render_text
+    from gradcheck_lab import report as formats
     from gradcheck_lab.report.terminal import summary_line
 
-    if args.fmt == "json":
-        text = dumps(report) + "\n"
-    elif args.output:
-        text = render_text(report)
-    else:
+    if args.fmt == "table" and not args.output:
         from rich.console import Console
 
-        render(report, Console(width=None if sys.stdout.isatty() else 120))
+        formats.render(report, Console(width=None if sys.stdout.isatty() else 120))
         return report.exit_code
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            _error(f"cannot write {args.output}: {exc.strerror}")
-            return EXIT_USAGE
-        print(f"{summary_line(report)}; report written to {args.output}")
+    if args.fmt == "html":
+        with _status("drawing the HTML report's pictures"):
+            text = formats.to_html(report)
     else:
+        render = {"table": formats.render_text, "json": lambda r: formats.dumps(r) + "\n",
+                  "junit": formats.to_junit, "markdown": formats.to_markdown}[args.fmt]
+        text = render(report)
+    if not args.output:
         sys.stdout.write(text)
+        return report.exit_code
+    if not _write(args.output, text):
+        return EXIT_USAGE
+    print(f"{summary_line(report)}; report written to {args.output}")
     return report.exit_code
+
+
+def verify_with_progress(cases: Sequence[Case], methods: Sequence[str] | None,
+                         strict: bool, jobs: int = 1, timeout: float | None = None
+                         ) -> RunReport:
+    """``run_cases`` with a progress bar when stdout is a terminal."""
+    from gradcheck_lab.run import run_cases  # the run machinery loads only when something runs
+
+    start = time.perf_counter()
+    if not (sys.stdout.isatty() and len(cases) > 1):
+        reports = run_cases(cases, methods, strict, jobs, timeout)
+        return RunReport(tuple(reports), time.perf_counter() - start)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), transient=True) as progress:
+        task = progress.add_task("checking", total=len(cases))
+        reports = run_cases(cases, methods, strict, jobs, timeout,
+                            progress=lambda r: progress.update(
+                                task, advance=1, description=f"checked {r.case.name}"))
+    return RunReport(tuple(reports), time.perf_counter() - start)
+
+
+def _show(args: argparse.Namespace) -> int:
+    problems: list[str] = []
+    methods = parse_methods(args.methods, problems) if args.methods is not None else None
+    for problem in problems:
+        _error(problem)
+    if problems:
+        return EXIT_USAGE
+    target = Path(args.target)
+    if target.is_file() or target.suffix in (".yaml", ".yml"):
+        cases = _load([args.target])
+    else:
+        cases = _load(args.path or list(DEFAULT_PATHS))
+        if cases is not None:
+            found = [c for c in cases if c.name == args.target]
+            if not found:
+                near = difflib.get_close_matches(args.target, [c.name for c in cases], n=3)
+                hint = f"; did you mean {', '.join(near)}?" if near else ""
+                where = ", ".join(args.path or DEFAULT_PATHS)
+                _error(f"no case named {args.target!r} under {where}{hint}")
+                return EXIT_USAGE
+            cases = found
+    if cases is None:
+        return EXIT_USAGE
+    from rich.console import Console
+
+    from gradcheck_lab.report.show import render_show
+    from gradcheck_lab.run import verify_case
+
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    for number, case in enumerate(cases):
+        if number:
+            console.rule()
+        try:
+            render_show(verify_case(case, methods), console)
+        except GradcheckError as exc:
+            _error(str(exc))
+            return EXIT_USAGE
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from gradcheck_lab.schema import schema_text
+
+    if args.output:
+        return EXIT_OK if _write(args.output, schema_text(), quiet=False) else EXIT_USAGE
+    sys.stdout.write(schema_text())
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from gradcheck_lab.schema import starter_case
+
+    if not _NAME_RE.match(args.name):
+        _error(f"invalid case name {args.name!r} (accepted: [A-Za-z0-9_.-]+)")
+        return EXIT_USAGE
+    path = Path(args.output or f"{args.name}.yaml")
+    if path.exists():
+        _error(f"{path} already exists; not overwriting it (choose another NAME or --output)")
+        return EXIT_USAGE
+    shipped = Path("schema/case.schema.json")  # the repository's copy, when run from its root
+    ref = os.path.relpath(shipped.resolve(), path.resolve().parent) if shipped.is_file() else None
+    text = starter_case(args.name, str(path), ref)
+    return EXIT_OK if _write(str(path), text, quiet=False, exclusive=True) else EXIT_USAGE
+
+
+def _write(path: str, text: str, quiet: bool = True, exclusive: bool = False) -> bool:
+    try:
+        with open(path, "x" if exclusive else "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        _error(f"cannot write {path}: {exc.strerror or exc}")
+        return False
+    if not quiet:
+        print(f"wrote {path}")
+    return True
+
+
+def _status(message: str) -> contextlib.AbstractContextManager[object]:
+    """A spinner on a terminal, nothing otherwise."""
+    if not sys.stdout.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console().status(message)
 
 
 def _load(paths: Sequence[str]) -> list[Case] | None:
     """Every case under ``paths``, or None after printing every problem."""
     from gradcheck_lab.loader import load_paths
 
+    missing = [p for p in paths if not Path(p).exists()]
+    for path in missing:
+        _error(f"{path}: no such file or folder")
+    present = [p for p in paths if p not in missing]
     try:
-        cases = load_paths(paths)
+        cases = load_paths(present) if present else []
     except CaseFileErrors as exc:
         for error in exc.errors:
             print(str(error), file=sys.stderr)  # starts with file:line, as editors expect
-        count = len(exc.errors)
+        count = len(exc.errors) + len(missing)
         _error(f"{count} problem{'s' * (count != 1)} in case files; nothing was run")
+        return None
+    if missing:
         return None
     if not cases:
         _error(f"no case files (*.yaml, *.yml) under {', '.join(map(str, paths))}")

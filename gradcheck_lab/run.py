@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -85,14 +85,36 @@ def check_method_names(methods: Sequence[str]) -> None:
 
 
 def verify(target: Target, methods: Sequence[str] | None = None, strict: bool = False,
-           keyword: str | None = None, limits: Limits = DEFAULT_LIMITS) -> RunReport:
-    """Verify every case of ``target``; ``strict`` makes kinks fail."""
+           keyword: str | None = None, limits: Limits = DEFAULT_LIMITS, jobs: int = 1,
+           timeout: float | None = None) -> RunReport:
+    """Verify every case of ``target``; ``strict`` makes kinks fail.
+
+    ``jobs`` > 1 or a ``timeout`` (seconds per case) runs cases in worker
+    processes (``parallel.run_parallel``): a crash, a hang or running out of
+    memory then costs only that case, reported as ``error``.
+    """
     start = time.perf_counter()
     if methods is not None:
         check_method_names(methods)
     cases = select(load_cases(target, limits), keyword)
-    reports = tuple(verify_case(case, methods, strict) for case in cases)
+    reports = tuple(run_cases(cases, methods, strict, jobs, timeout))
     return RunReport(reports, time.perf_counter() - start)
+
+
+def run_cases(cases: Sequence[Case], methods: Sequence[str] | None = None, strict: bool = False,
+              jobs: int = 1, timeout: float | None = None,
+              progress: Callable[[CaseReport], object] | None = None) -> list[CaseReport]:
+    """One report per case, in order: in this process, or in workers (jobs > 1 or a timeout)."""
+    if jobs > 1 or timeout is not None:
+        from gradcheck_lab.parallel import run_parallel
+
+        return run_parallel(cases, methods, strict, jobs, timeout, progress)
+    reports = []
+    for case in cases:
+        reports.append(verify_case(case, methods, strict))
+        if progress is not None:
+            progress(reports[-1])
+    return reports
 
 
 def _skips(case: Case, names: list[str]) -> dict[str, str]:

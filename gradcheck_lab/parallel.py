@@ -1,0 +1,112 @@
+"""Run cases in worker processes: ``--jobs N`` in parallel, each case under a timeout.
+
+A worker that crashes (a segfault in a framework), runs out of memory or
+exceeds the per-case timeout is killed and replaced; its case gets an
+``error`` report saying what happened and every other case still runs. Workers
+are started with ``spawn`` (torch and JAX are not fork-safe) and reused
+across cases, so each imports its frameworks once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from gradcheck_lab.case import Case
+from gradcheck_lab.results import CaseReport
+
+Progress = Callable[[CaseReport], object]
+
+
+def _worker(conn: Connection, methods: Sequence[str] | None, strict: bool) -> None:
+    from gradcheck_lab.run import verify_case
+
+    while True:
+        item = conn.recv()
+        if item is None:
+            return
+        index, case = item
+        try:
+            conn.send((index, verify_case(case, methods, strict), None))
+        except Exception:  # noqa: BLE001 - reported as the case's error, the worker goes on
+            conn.send((index, None, traceback.format_exc(limit=3)))
+
+
+def error_report(case: Case, message: str, seconds: float = 0.0) -> CaseReport:
+    return CaseReport(case, "error", (), (), {}, seconds=seconds, message=message)
+
+
+class _Slot:
+    def __init__(self, ctx: Any, methods: Sequence[str] | None, strict: bool) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(child, methods, strict), daemon=True)
+        self.process.start()
+        child.close()
+        self.index: int | None = None
+        self.started = 0.0
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+def run_parallel(cases: Sequence[Case], methods: Sequence[str] | None, strict: bool,
+                 jobs: int, timeout: float | None, progress: Progress | None = None
+                 ) -> list[CaseReport]:
+    """Reports in the order of ``cases``; a case whose worker dies or times out is ``error``."""
+    ctx = multiprocessing.get_context("spawn")
+    pending = list(range(len(cases)))[::-1]
+    reports: dict[int, CaseReport] = {}
+    slots = [_Slot(ctx, methods, strict) for _ in range(max(1, min(jobs, len(cases))))]
+
+    def finish(index: int, report: CaseReport) -> None:
+        reports[index] = report
+        if progress is not None:
+            progress(report)
+
+    try:
+        while len(reports) < len(cases):
+            for slot in slots:
+                if slot.index is None and pending:
+                    slot.index, slot.started = pending.pop(), time.monotonic()
+                    slot.conn.send((slot.index, cases[slot.index]))
+            for i, slot in enumerate(slots):
+                if slot.index is None:
+                    continue
+                elapsed = time.monotonic() - slot.started
+                failure = None
+                if slot.conn.poll(0.02):
+                    try:
+                        index, report, trace = slot.conn.recv()
+                    except (EOFError, OSError):
+                        slot.process.join(timeout=5)  # reap it, so the exit code is known
+                        failure = (f"the worker process died (exit code "
+                                   f"{slot.process.exitcode}: a crash or out of memory)")
+                    else:
+                        finish(index, report if report is not None else error_report(
+                            cases[index], f"internal error: {trace}", elapsed))
+                        slot.index = None
+                        continue
+                elif not slot.process.is_alive():
+                    failure = (f"the worker process died (exit code {slot.process.exitcode}:"
+                               " a crash or out of memory)")
+                elif timeout is not None and elapsed > timeout:
+                    failure = f"timed out after {timeout:g} s (--timeout)"
+                if failure is not None:
+                    finish(slot.index, error_report(cases[slot.index], failure, elapsed))
+                    slot.stop()
+                    slots[i] = _Slot(ctx, methods, strict)
+    finally:
+        for slot in slots:
+            with contextlib.suppress(OSError):
+                slot.conn.send(None)
+            slot.process.join(timeout=2)
+            slot.stop()
+    return [reports[i] for i in range(len(cases))]

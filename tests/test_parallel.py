@@ -1,0 +1,63 @@
+"""Worker processes: --jobs, per-case timeouts, and crashes that cost only their case."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gradcheck_lab import verify
+
+MODULE = """\
+    import os
+    import time
+
+    def hang(x):
+        time.sleep(120)
+        return 2 * x
+
+    def crash(x):
+        os._exit(7)  # like a segfault in a framework: the process is gone
+
+    def good(x):
+        return 2 * x
+    """
+
+
+def _case(name: str, attr: str) -> str:
+    return textwrap.dedent(f"""\
+        name: {name}
+        inputs: {{x: 1.5}}
+        expr: x**2
+        methods: [sympy, impl:user]
+        implementations:
+          - {{name: user, framework: numpy, gradient: "usercode:{attr}"}}
+        """)
+
+
+@pytest.mark.slow
+def test_timeout_and_crash_cost_only_their_case(tmp_path: Path) -> None:
+    (tmp_path / "usercode.py").write_text(textwrap.dedent(MODULE))
+    for name, attr in (("a_hangs", "hang"), ("b_crashes", "crash"), ("c_good", "good"),
+                       ("d_good", "good")):
+        (tmp_path / f"{name}.yaml").write_text(_case(name, attr))
+    report = verify(tmp_path, jobs=2, timeout=8)
+    by_name = {c.case.name: c for c in report.cases}
+    assert [c.case.name for c in report.cases] == ["a_hangs", "b_crashes", "c_good", "d_good"]
+    assert by_name["a_hangs"].status == "error"
+    assert "timed out after 8 s" in by_name["a_hangs"].message
+    assert by_name["b_crashes"].status == "error"
+    assert "worker process died (exit code 7" in by_name["b_crashes"].message
+    assert by_name["c_good"].status == "pass" and by_name["d_good"].status == "pass"
+    assert report.exit_code == 1
+
+
+@pytest.mark.slow
+def test_jobs_give_the_same_statuses_as_one_process() -> None:
+    cases = Path(__file__).resolve().parent.parent / "cases"
+    methods = ["sympy", "fd", "expect", "claim:*", "impl:*"]
+    serial = verify(cases, methods=methods)
+    parallel = verify(cases, methods=methods, jobs=2)
+    assert [(c.case.name, c.status) for c in parallel.cases] == \
+        [(c.case.name, c.status) for c in serial.cases]
