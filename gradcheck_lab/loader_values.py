@@ -16,6 +16,7 @@ import numpy as np
 
 from gradcheck_lab.errors import CaseError
 
+MAX_DIMENSIONS = 32  # NumPy stops at 64; no case needs more than a few
 _FLOAT_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -23,19 +24,26 @@ def number(value: Any, field: str) -> float:
     """A finite real number. Accepts ``1e-6`` written without a dot (YAML reads it as text)."""
     if isinstance(value, bool):
         raise CaseError(f"expected a number, got {value!r}", field=field)
-    if isinstance(value, str) and _FLOAT_TEXT.match(value.strip()):
+    if isinstance(value, str) and len(value) < 400 and _FLOAT_TEXT.match(value.strip()):
         value = float(value)
     if not isinstance(value, (int, float)):
         raise CaseError(f"expected a number, got {_kind(value)}", field=field,
                         accepted="a finite number such as 1, 0.5, 1.0e-6")
-    if not math.isfinite(float(value)):
-        raise CaseError(f"expected a finite number, got {value!r}", field=field)
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:  # an integer beyond float64, e.g. 0xfff...f
+        finite = False
+    if not finite:
+        raise CaseError(f"expected a finite number, got {short(value)}", field=field)
     return float(value) if isinstance(value, float) else int(value)
 
 
 def array(value: Any, field: str, max_elements: int) -> np.ndarray:
     """A number or a rectangular nested list of numbers, as a read-only float64 array."""
     shape = _shape(value, field)
+    if len(shape) > MAX_DIMENSIONS:
+        raise CaseError(f"the array has {len(shape)} dimensions, more than {MAX_DIMENSIONS}",
+                        field=field)
     size = math.prod(shape)
     if size > max_elements:
         raise CaseError(f"the array has {size} elements, more than the limit of {max_elements}",
@@ -83,9 +91,10 @@ def text(value: Any, field: str) -> str:
 
 
 def choice(value: Any, field: str, options: Iterable[Any]) -> Any:
+    """``value`` if it is one of ``options``, of the same type (``yes`` is not ``1``)."""
     options = list(options)
-    if value not in options:
-        raise CaseError(f"{value!r} is not accepted", field=field,
+    if not any(type(value) is type(o) and value == o for o in options):
+        raise CaseError(f"{short(value)} is not accepted", field=field,
                         accepted=", ".join(str(o) for o in options))
     return value
 
@@ -95,10 +104,11 @@ def unknown_keys(data: dict[Any, Any], allowed: Iterable[str], where: str) -> No
     allowed = list(allowed)
     for key in data:
         if key not in allowed:
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = difflib.get_close_matches(str(key)[:100], allowed, n=1)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-            field = f"{where}.{key}" if where else str(key)
-            err = CaseError(f"unknown field '{key}'{suggestion}", field=field,
+            name = str(key) if len(str(key)) <= 100 else str(key)[:97] + "..."
+            field = f"{where}.{name}" if where else name
+            err = CaseError(f"unknown field '{name}'{suggestion}", field=field,
                             accepted=", ".join(allowed))
             err.line = getattr(data, "lines", {}).get(key)
             raise err
@@ -111,4 +121,14 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {short(value)}"
+
+
+def short(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to about ``limit`` characters: a name may be a megabyte long."""
+    if isinstance(value, (list, dict)) and len(value) > 10:
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of {len(hex(value)) - 2} hex digits"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +18,11 @@ from gradcheck_lab.results import (
     CaseReport,
     MethodResult,
     PointReport,
-    RunReport,
     Status,
     Verdict,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 GOOD = "name: square\ninputs: {x: [1.0, 2.0]}\nexpr: sum(x ** 2)\n"
 # line 3 has the bad expression, line 4 an unknown field
 BAD = "name: broken\ninputs: {x: 1.0}\nexpr: frobnicate(x)\ncolour: red\n"
@@ -42,25 +42,49 @@ def run_cli(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[in
 
 @pytest.fixture
 def fake_verify(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
-    """Replace gradcheck_lab.run with a fake whose verify fails every case named fail*."""
+    """Replace gradcheck_lab.run with a fake whose verify_case fails every case named fail*.
+
+    Each call records the names of the cases of one CLI run (the CLI calls
+    verify_case per case, so progress can advance per case).
+    """
     calls: list[dict[str, object]] = []
 
-    def verify(target: Sequence[Case], methods: Sequence[str] | None = None,
-               strict: bool = False, keyword: str | None = None) -> RunReport:
-        calls.append({"names": [c.name for c in target], "methods": methods, "strict": strict})
+    def verify_case(case: Case, methods: Sequence[str] | None = None,
+                    strict: bool = False) -> CaseReport:
+        call = {"names": [], "methods": methods, "strict": strict, "done": False}
+        if not calls or calls[-1].get("done", True):
+            calls.append(call)
+        names = calls[-1]["names"]
+        assert isinstance(names, list)
+        names.append(case.name)
+        status: Status = "fail" if case.name.startswith("fail") else "pass"
+        result = MethodResult("sympy", value=np.array(1.0), gradient={"x": np.array(2.0)})
+        point = PointReport(case.points[0], "sympy", np.array(1.0), status,
+                            (Verdict("sympy", status, result, None, 0.0, 0.0),))
+        return CaseReport(case, status, (point,), ("sympy",), {"sympy": status})
+
+    def run_cases(cases: Sequence[Case], methods: Sequence[str] | None = None,
+                  strict: bool = False, jobs: int = 1, timeout: float | None = None,
+                  progress: Callable[[CaseReport], object] | None = None) -> list[CaseReport]:
         reports = []
-        for case in target:
-            status: Status = "fail" if case.name.startswith("fail") else "pass"
-            result = MethodResult("sympy", value=np.array(1.0), gradient={"x": np.array(2.0)})
-            point = PointReport(case.points[0], "sympy", np.array(1.0), status,
-                                (Verdict("sympy", status, result, None, 0.0, 0.0),))
-            reports.append(CaseReport(case, status, (point,), ("sympy",), {"sympy": status}))
-        return RunReport(tuple(reports), 0.5)
+        for case in cases:
+            reports.append(verify_case(case, methods, strict))
+            if progress is not None:
+                progress(reports[-1])
+        return reports
 
     module = types.ModuleType("gradcheck_lab.run")
-    module.verify = verify  # type: ignore[attr-defined]
+    module.verify_case = verify_case  # type: ignore[attr-defined]
+    module.run_cases = run_cases  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "gradcheck_lab.run", module)
     return calls
+
+
+def last_call(calls: list[dict[str, object]]) -> dict[str, object]:
+    """The fake's record of the latest CLI run; the next run starts a new record."""
+    call = calls[-1]
+    call["done"] = True
+    return {k: v for k, v in call.items() if k != "done"}
 
 
 def test_invalid_case_file_exits_2_naming_file_and_line(tmp_path: Path,
@@ -111,14 +135,6 @@ def test_validate_good_file_exits_0(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 0 and "ok: 1 case in 1 file" in out and err == ""
 
 
-@pytest.mark.parametrize("fmt", ["junit", "markdown", "html"])
-def test_unimplemented_formats_exit_2(tmp_path: Path, fmt: str,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
-    good = write(tmp_path, "good.yaml", GOOD)
-    code, _, err = run_cli(["run", str(good), "--format", fmt], capsys)
-    assert code == 2 and "not implemented yet" in err
-
-
 @pytest.mark.parametrize("argv", [["run", "--format", "xml"], ["run", "--shard", "3/2"],
                                   ["run", "--methods", ""], ["frobnicate"], []])
 def test_bad_command_lines_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -140,13 +156,13 @@ def test_run_exit_codes_and_json_output(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 1
     data = json.loads(out)
     assert data["summary"]["cases"] == 2 and data["summary"]["fail"] == 1
-    assert fake_verify[-1] == {"names": ["square", "fail_square"], "methods": ("sympy", "fd"),
-                               "strict": True}
+    assert last_call(fake_verify) == {"names": ["square", "fail_square"],
+                                      "methods": ("sympy", "fd"), "strict": True}
 
     report = tmp_path / "report.json"
     code, out, _ = run_cli(["run", str(tmp_path), "-k", "sq*", "--format", "json",
                             "--output", str(report)], capsys)
-    assert code == 0 and fake_verify[-1]["names"] == ["square"]
+    assert code == 0 and last_call(fake_verify)["names"] == ["square"]
     assert json.loads(report.read_text())["summary"]["pass"] == 1
     assert "report written to" in out
 
@@ -192,3 +208,184 @@ def test_console_script_smoke(tmp_path: Path) -> None:
                           cwd=Path(__file__).resolve().parents[1])
     assert proc.returncode == 2
     assert f"{bad}:4" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
+
+
+# ----------------------------------------------------------------------------- issue 4
+
+def test_run_junit_markdown_html_outputs_and_exit_codes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        fake_verify: list[dict[str, object]]) -> None:
+    import xml.etree.ElementTree as ET
+
+    write(tmp_path, "a.yaml", GOOD)
+    write(tmp_path, "b.yaml", GOOD.replace("square", "fail_square"))
+    junit = tmp_path / "f.xml"
+    code, out, _ = run_cli(["run", str(tmp_path), "--format", "junit", "--output", str(junit)],
+                           capsys)
+    assert code == 1 and "report written to" in out
+    root = ET.fromstring(junit.read_text())
+    assert len(list(root.iter("testcase"))) == 2 and len(list(root.iter("failure"))) == 1
+    code, out, _ = run_cli(["run", str(tmp_path), "-k", "fail*", "--format", "markdown"], capsys)
+    assert code == 1 and out.startswith("## ❌ gradcheck-lab") and "`fail_square`" in out
+    code, out, _ = run_cli(["run", str(tmp_path), "-k", "square", "--shard", "2/2",
+                            "--format", "junit"], capsys)
+    assert code == 0 and out.startswith("<?xml") and 'tests="1"' in out
+    write(tmp_path, "c.yaml", BAD)
+    code, out, err = run_cli(["run", str(tmp_path), "--format", "junit", "-o", str(junit)],
+                             capsys)
+    assert code == 2 and "colour" in err and "nothing was run" in err
+
+
+def test_run_html_real(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write(tmp_path, "good.yaml", GOOD)
+    report = tmp_path / "r.html"
+    code, out, _ = run_cli(["run", str(good), "--methods", "sympy,fd", "--format", "html",
+                            "-o", str(report)], capsys)
+    assert code == 0 and "report written to" in out
+    html = report.read_text()
+    assert html.startswith("<!DOCTYPE html>") and "square" in html
+
+
+def test_progress_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                fake_verify: list[dict[str, object]]) -> None:
+    from gradcheck_lab.cli import verify_with_progress
+    from gradcheck_lab.loader import load_file
+
+    text = "cases:\n" + "".join(f"  - {{name: c{i}, inputs: {{x: 1.0}}, expr: x}}\n"
+                                for i in range(3))
+    cases = load_file(write(tmp_path, "many.yaml", text))
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    report = verify_with_progress(cases, None, False)
+    assert [c.case.name for c in report.cases] == ["c0", "c1", "c2"] and report.seconds >= 0
+
+
+def test_validate_lists_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad1 = write(tmp_path, "bad1.yaml", BAD)
+    bad2 = write(tmp_path, "bad2.yaml", "name: b2\ninputs: {x: 1.0}\nexpr: x\norder: 3\n")
+    code, out, err = run_cli(["validate", str(bad1), str(tmp_path / "gone.yaml"), str(bad2),
+                              str(tmp_path / "gone_too")], capsys)
+    assert code == 2 and "Traceback" not in out + err
+    for needle in (f"{bad1}:4", f"{bad2}:4", "gone.yaml", "gone_too", "4 problems"):
+        assert needle in err, needle
+
+
+def test_schema_matches_the_shipped_file(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["schema"], capsys)
+    shipped = ROOT / "schema" / "case.schema.json"
+    assert code == 0 and out == shipped.read_text(encoding="utf-8")
+    data = json.loads(out)
+    assert data["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    from gradcheck_lab.loader import CASE_FIELDS
+
+    assert list(data["$defs"]["case"]["properties"]) == list(CASE_FIELDS)
+    target = tmp_path / "s.json"
+    assert run_cli(["schema", "-o", str(target)], capsys)[0] == 0
+    assert target.read_text(encoding="utf-8") == out
+
+
+def test_shipped_cases_reference_and_satisfy_the_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    from gradcheck_lab.schema import case_schema
+
+    jsonschema.Draft202012Validator.check_schema(case_schema())
+    validator = jsonschema.Draft202012Validator(case_schema())
+    files = sorted((ROOT / "cases").rglob("*.y*ml"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# yaml-language-server: $schema="), path
+        errors = [e.message for e in validator.iter_errors(yaml.safe_load(text))]
+        assert not errors, (path, errors[:3])
+
+
+SCHEMA_SAMPLES = {  # YAML -> whether the loader (and so the schema) accepts it
+    GOOD: True,
+    "cases:\n  - {name: a, inputs: {x: 1.0}, expr: x}\n": True,
+    "name: a\ninputs: {x: {random: {shape: [2], seed: 1}, wrt: false}, y: 2}\nexpr: x*y\n"
+    "tolerance: {rtol: 1e-6, fd: {atol: 1.0e-9}}\nmethods: [sympy, fd]\n": True,
+    "name: a b\ninputs: {x: 1.0}\nexpr: x\n": False,
+    BAD.replace("frobnicate(x)", "x"): False,  # unknown field colour
+    "name: a\ninputs: {sum: 1.0}\nexpr: sum\n": False,
+    "name: a\ninputs: {x: 1.0}\nexpr: x\ntolerance: {rtol: -1}\n": False,
+    "name: a\ninputs: {x: 1.0}\nexpr: x\nmethods: [tensorflow]\n": False,
+    "name: a\ninputs: {x: 1.0}\nexpr: x\nimplementations:\n"
+    "  - {name: n, framework: numpy, function: 'm:f'}\n": False,
+    "name: a\ninputs: {x: {value: 1.0, random: {shape: [1]}}}\nexpr: x\n": False,
+    "name: a\ninputs: {x: 1.0}\n": False,
+}
+
+
+@pytest.mark.parametrize("text", list(SCHEMA_SAMPLES), ids=range(len(SCHEMA_SAMPLES)))
+def test_schema_agrees_with_the_loader(text: str, tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    from gradcheck_lab.errors import CaseFileErrors
+    from gradcheck_lab.loader import load_file
+    from gradcheck_lab.schema import case_schema
+
+    valid = SCHEMA_SAMPLES[text]
+    by_schema = not list(jsonschema.Draft202012Validator(case_schema()).iter_errors(
+        yaml.safe_load(text)))
+    try:
+        load_file(write(tmp_path, "s.yaml", text))
+        by_loader = True
+    except CaseFileErrors:
+        by_loader = False
+    assert by_schema == by_loader == valid
+
+
+def test_new_writes_a_starter_that_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(["new", "my_first_case"], capsys)
+    path = tmp_path / "my_first_case.yaml"
+    assert code == 0 and path.is_file() and "wrote my_first_case.yaml" in out, err
+    text = path.read_text()
+    assert "name: my_first_case" in text and text.count("\n#") >= 5  # commented
+    code, _, err = run_cli(["new", "my_first_case"], capsys)
+    assert code == 2 and "already exists" in err and path.read_text() == text
+    assert run_cli(["new", "bad name"], capsys)[0] == 2
+    other = tmp_path / "sub" / "x.yaml"
+    other.parent.mkdir()
+    assert run_cli(["new", "other", "--output", str(other)], capsys)[0] == 0
+
+    pytest.importorskip("gradcheck_lab.run")
+    code, out, _ = run_cli(["run", str(path), "--methods", "sympy,fd,claim:*,expect",
+                            "--format", "json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["cases"][0]["status"] == "pass"
+    assert data["cases"][0]["method_status"] == {"sympy": "pass", "fd": "pass",
+                                                 "claim:by_hand": "pass"}
+    # every commented option, switched on, still loads and passes (forgot_the_mean: xfail)
+    for old, new in [("# expect:", "expect:"), ("# methods:", "methods:"),
+                     ("# tolerance:", "tolerance:"), ("  # forgot_the_mean:", "  forgot_the_mean:"),
+                     ("  #   w:", "    w:"), ("  #   expect:", "    expect:"),
+                     ("  # noise:", "  noise:"), ("# kinks:", "kinks:")]:
+        assert old in text, old
+        text = text.replace(old, new)
+    text = text.replace("claim:by_hand, expect]", "claim:by_hand, claim:forgot_the_mean, expect]")
+    full = write(tmp_path, "full.yaml", text)
+    code, out, _ = run_cli(["run", str(full), "--format", "json"], capsys)
+    status = json.loads(out)["cases"][0]["method_status"]
+    assert code == 0 and status == {"sympy": "pass", "fd": "pass", "claim:by_hand": "pass",
+                                    "claim:forgot_the_mean": "xfail", "expect": "pass"}
+
+
+def test_show_by_name_and_by_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("gradcheck_lab.run")
+    good = write(tmp_path, "good.yaml", GOOD)
+    code, out, err = run_cli(["show", "square", "--path", str(tmp_path), "--methods",
+                              "sympy,fd"], capsys)
+    assert code == 0, err
+    assert "∂f/∂x[0]" in out and "2⋅x[0]" in out  # SymPy's pretty form of 2*x[0]
+    assert "point 0" in out and "sympy (reference)" in out and "fd" in out
+    code, out, _ = run_cli(["show", str(good), "--methods", "sympy"], capsys)
+    assert code == 0 and "square" in out and "∂f/∂x[1]" in out
+    code, _, err = run_cli(["show", "squar", "--path", str(tmp_path)], capsys)
+    assert code == 2 and "no case named 'squar'" in err and "did you mean square" in err
+    code, _, err = run_cli(["show", str(tmp_path / "missing.yaml")], capsys)
+    assert code == 2 and "missing.yaml" in err

@@ -10,10 +10,11 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
-from gradcheck_lab.errors import ExpressionError
+from gradcheck_lab.errors import ExpressionError, caret
 from gradcheck_lab.expr.graph import (
     Const,
     Expression,
@@ -25,10 +26,19 @@ from gradcheck_lab.expr.graph import (
     topological,
 )
 from gradcheck_lab.expr.ops import CONSTANTS, OPS, USER_FUNCTIONS
+from gradcheck_lab.expr.parse_support import (
+    beyond_float64,
+    constant_value,
+    describe,
+    short,
+    signature,
+)
+from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
 
-MAX_EXPRESSION_CHARS = 20_000
-MAX_DEPTH = 200
-MAX_ABS_CONSTANT_EXPONENT = 1_000
+# the defaults, for callers that print them (the limits themselves come in as ``Limits``)
+MAX_EXPRESSION_CHARS = DEFAULT_LIMITS.max_expression_chars
+MAX_DEPTH = DEFAULT_LIMITS.max_expression_depth
+MAX_ABS_CONSTANT_EXPONENT = DEFAULT_LIMITS.max_constant_exponent
 
 ALLOWED = (
     "numbers; input names; pi, e; + - * / ** @; unary -; x[i], x[a:b], x.T; "
@@ -39,55 +49,88 @@ _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
            ast.Pow: "pow", ast.MatMult: "matmul"}
 
 
-def parse_expression(text: str, inputs: Iterable[str]) -> Expression:
-    """Parse ``text`` over the given input names; raise ExpressionError if outside the language."""
+def parse_expression(text: str, inputs: Iterable[str],
+                     limits: Limits = DEFAULT_LIMITS) -> Expression:
+    """Parse ``text`` over the given input names; raise ExpressionError if outside the language.
+
+    Never raises anything else, whatever ``text`` holds.
+    """
     names = tuple(inputs)
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("the expression is empty", accepted=ALLOWED)
-    if len(text) > MAX_EXPRESSION_CHARS:
+    if len(text) > limits.max_expression_chars:
         raise ExpressionError(
             f"the expression has {len(text)} characters, more than the limit of "
-            f"{MAX_EXPRESSION_CHARS}")
+            f"{limits.max_expression_chars}")
+    stripped = text.strip()
+    if "\x00" in stripped:
+        raise ExpressionError("the expression contains a NUL character")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # "invalid decimal literal" and the like: refused below
+            warnings.simplefilter("ignore")
+            tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
-        column = exc.offset or 1
+        column, line = exc.offset or 1, exc.lineno or 1
         raise ExpressionError(f"syntax error: {exc.msg}", line=None, column=column,
-                              detail=_caret(text.strip(), exc.lineno or 1, column)) from None
+                              expr_line=line, detail=caret_at(stripped, line, column)) from None
     except (RecursionError, MemoryError) as exc:
         raise ExpressionError(f"the expression nests too deeply to be parsed "
-                              f"({type(exc).__name__}); the limit is {MAX_DEPTH} levels") from None
+                              f"({type(exc).__name__}); the limit is "
+                              f"{limits.max_expression_depth} levels") from None
     except ValueError as exc:
         raise ExpressionError(f"the expression cannot be parsed: {exc}") from None
-    parser = _Parser(text.strip(), names)
+    parser = _Parser(stripped, names, limits)
     root = parser.node(tree.body, depth=0)
-    return Expression(text=text.strip(), root=root, nodes=topological(root))
+    nodes = topological(root)
+    for node in nodes:  # after the exponent checks, which explain a huge exponent better
+        if isinstance(node, Const) and beyond_float64(node.value):
+            raise parser.fail_at(node.pos, f"the literal {short(node.text)} is too large "
+                                           "(beyond float64)")
+    return Expression(text=stripped, root=root, nodes=nodes)
 
 
-def _caret(text: str, line: int, column: int) -> str:
+def caret_at(text: str, line: int, column: int) -> str:
+    """The line ``line`` of ``text`` with a caret under ``column`` (both 1-based)."""
     lines = text.splitlines() or [text]
-    source = lines[min(max(line, 1), len(lines)) - 1]
-    return f"    {source}\n    {' ' * max(column - 1, 0)}^"
+    return caret(lines[min(max(line, 1), len(lines)) - 1], column)
 
 
 class _Parser:
-    def __init__(self, text: str, inputs: tuple[str, ...]) -> None:
+    def __init__(self, text: str, inputs: tuple[str, ...], limits: Limits) -> None:
         self.text = text
+        self.lines = text.splitlines() or [text]
         self.inputs = inputs
+        self.limits = limits
+        self.powers: dict[int, float] = {}  # id(node) -> largest exponent product inside it
 
     def fail(self, node: ast.AST, message: str, accepted: str = ALLOWED) -> ExpressionError:
-        line = getattr(node, "lineno", 1)
-        column = getattr(node, "col_offset", 0) + 1
-        return ExpressionError(message, column=column, accepted=accepted,
-                               detail=_caret(self.text, line, column))
+        return self.fail_at(self.pos(node), message, accepted)
 
-    @staticmethod
-    def pos(node: ast.AST) -> Pos:
-        return (getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+    def fail_at(self, pos: Pos, message: str, accepted: str = ALLOWED) -> ExpressionError:
+        line, column = pos
+        return ExpressionError(message, column=column, expr_line=line, accepted=accepted,
+                               detail=caret_at(self.text, line, column))
+
+    def pos(self, node: ast.AST) -> Pos:
+        """1-based (line, column), the column in characters (ast counts UTF-8 bytes)."""
+        line = getattr(node, "lineno", 1)
+        offset = getattr(node, "col_offset", 0)
+        if 1 <= line <= len(self.lines):
+            offset = len(self.lines[line - 1].encode("utf-8")[:offset].decode("utf-8",
+                                                                                "ignore"))
+        return (line, offset + 1)
 
     def node(self, node: ast.AST, depth: int) -> Node:
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"the expression nests deeper than {MAX_DEPTH} levels")
+        out = self._node(node, depth)
+        if isinstance(out, Op) and id(out) not in self.powers:
+            self.powers[id(out)] = max((self.powers.get(id(a), 1.0) for a in out.args),
+                                       default=1.0)
+        return out
+
+    def _node(self, node: ast.AST, depth: int) -> Node:
+        if depth > self.limits.max_expression_depth:
+            raise self.fail(node, "the expression nests deeper than "
+                                  f"{self.limits.max_expression_depth} levels")
         d = depth + 1
         if isinstance(node, ast.Constant):
             return self.number(node)
@@ -96,13 +139,15 @@ class _Parser:
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
             left, right = self.node(node.left, d), self.node(node.right, d)
             op = Op(_BINOPS[type(node.op)], (left, right), (), self.pos(node))
+            self.powers[id(op)] = max(self.powers.get(id(left), 1.0),
+                                      self.powers.get(id(right), 1.0))
             if isinstance(node.op, ast.Pow):
-                self.check_exponent(node, right)
-                value = _constant_value(op)  # e.g. (10**1000)**1000: too big to compute exactly
+                self.check_exponent(node, left, right, op)
+                value = constant_value(op)  # e.g. (10**1000)**1000: too big to compute exactly
                 if value is not None and not math.isfinite(value):
                     raise self.fail(node, "the constant power "
-                                          f"{ast.get_source_segment(self.text, node)} is "
-                                          "too large (beyond float64)")
+                                          f"{short(ast.get_source_segment(self.text, node) or '')}"
+                                          " is too large (beyond float64)")
             return op
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.node(node.operand, d)
@@ -124,7 +169,7 @@ class _Parser:
             return Op("stack", tuple(self.node(e, d) for e in node.elts), (), self.pos(node))
         if isinstance(node, ast.Call):
             return self.call(node, d)
-        raise self.fail(node, f"{_describe(node)} is not allowed in the expression language")
+        raise self.fail(node, f"{describe(node)} is not allowed in the expression language")
 
     def number(self, node: ast.Constant) -> Const:
         value = node.value
@@ -148,14 +193,23 @@ class _Parser:
         raise self.fail(node, f"unknown name '{node.id}'{suggestion}",
                         accepted="inputs " + ", ".join(self.inputs) + "; constants pi, e")
 
-    def check_exponent(self, node: ast.AST, exponent: Node) -> None:
+    def check_exponent(self, node: ast.BinOp, base: Node, exponent: Node, op: Op) -> None:
         # a constant exponent may itself be an expression: 10**10**10 is 10**(10**10)
-        value = _constant_value(exponent)
-        if value is not None and not abs(value) <= MAX_ABS_CONSTANT_EXPONENT:  # NaN too
-            text = ast.get_source_segment(self.text, node.right) if isinstance(
-                node, ast.BinOp) else None
-            raise self.fail(node, f"the exponent {text or value} exceeds the limit of "
-                                  f"{MAX_ABS_CONSTANT_EXPONENT} in absolute value")
+        limit = self.limits.max_constant_exponent
+        value = constant_value(exponent)
+        if value is not None and not abs(value) <= limit:  # NaN too
+            text = ast.get_source_segment(self.text, node.right)
+            raise self.fail(node, f"the exponent {text or value} exceeds the limit "
+                                  f"of {limit} in absolute value")
+        if value is None or isinstance(base, (Const, NamedConst)):
+            return
+        # powers of powers multiply: (x**40)**30 is x**1200, as costly to evaluate exactly
+        product = self.powers.get(id(base), 1.0) * max(abs(value), 1.0)
+        self.powers[id(op)] = max(self.powers[id(op)], product)
+        if product > limit:
+            raise self.fail(node, f"nested powers multiply their exponents to {product:.6g}, "
+                                  f"more than the limit of {limit} in absolute value",
+                            accepted=f"an overall exponent of at most {limit}")
 
     def call(self, node: ast.Call, depth: int) -> Op:
         if not isinstance(node.func, ast.Name):
@@ -178,17 +232,17 @@ class _Parser:
             wanted = (str(spec.min_args) if spec.min_args == spec.max_args
                       else f"{spec.min_args} to {spec.max_args}")
             raise self.fail(node, f"{fname}() takes {wanted} array argument(s), got "
-                                  f"{len(positional)}", accepted=_signature(fname))
+                                  f"{len(positional)}", accepted=signature(fname))
         for kw in node.keywords:
             if kw.arg is None:
-                raise self.fail(kw, "**kwargs is not allowed", accepted=_signature(fname))
+                raise self.fail(kw, "**kwargs is not allowed", accepted=signature(fname))
             if kw.arg not in spec.keywords:
                 raise self.fail(kw, f"{fname}() has no keyword '{kw.arg}'",
-                                accepted=_signature(fname))
+                                accepted=signature(fname))
             static[kw.arg] = self.static(kw.arg, kw.value, fname)
         for key in spec.static_positional:
             if static[key] is None:
-                raise self.fail(node, f"{fname}() needs '{key}'", accepted=_signature(fname))
+                raise self.fail(node, f"{fname}() needs '{key}'", accepted=signature(fname))
         args = tuple(self.node(a, depth) for a in positional)
         return Op(fname, args, tuple(static.items()), self.pos(node))
 
@@ -223,6 +277,8 @@ class _Parser:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             sign, node = -1, node.operand
         if isinstance(node, ast.Constant) and type(node.value) is int:
+            if node.value > 2 ** 62:
+                raise self.fail(node, f"{what} {short(str(node.value))} is too large")
             return sign * node.value
         raise self.fail(node, f"{what} must be an integer literal")
 
@@ -240,63 +296,3 @@ class _Parser:
             else:
                 index.append(self.integer(part, "an index"))
         return tuple(index)
-
-
-def _constant_value(node: Node) -> float | None:
-    """The float value of ``node`` when it is built of constants only, else None.
-
-    Overflow gives infinity: nothing here can take long or grow big.
-    """
-    if isinstance(node, NamedConst):
-        return math.pi if node.name == "pi" else math.e
-    if isinstance(node, Const):
-        try:
-            return float(node.value)
-        except OverflowError:
-            return math.inf
-    if not isinstance(node, Op) or node.op not in ("neg", "add", "sub", "mul", "div", "pow"):
-        return None
-    parts = [_constant_value(a) for a in node.args]
-    if any(p is None for p in parts):
-        return None
-    a = parts[0]
-    assert a is not None
-    if node.op == "neg":
-        return -a
-    b = parts[1]
-    assert b is not None
-    try:
-        if node.op == "add":
-            return a + b
-        if node.op == "sub":
-            return a - b
-        if node.op == "mul":
-            return a * b
-        if node.op == "div":
-            return a / b
-        return abs(a) ** b  # the magnitude is what matters (and stays real)
-    except (OverflowError, ZeroDivisionError):
-        return math.inf
-
-
-def _signature(fname: str) -> str:
-    spec = OPS[fname]
-    args = ["x", "y"][: spec.max_args] if spec.max_args <= 2 else ["x", "..."]
-    args += [f"{k}={v!r}" for k, v in spec.keywords.items()]
-    return f"{fname}({', '.join(args)})"
-
-
-def _describe(node: ast.AST) -> str:
-    names = {ast.Lambda: "a lambda", ast.ListComp: "a comprehension",
-             ast.GeneratorExp: "a generator", ast.Compare: "a comparison",
-             ast.BoolOp: "and/or", ast.IfExp: "an if-expression", ast.Dict: "a dict",
-             ast.Tuple: "a bare tuple", ast.NamedExpr: "':='", ast.JoinedStr: "an f-string",
-             ast.Set: "a set", ast.Starred: "'*'", ast.Await: "await"}
-    for kind, text in names.items():
-        if isinstance(node, kind):
-            return text
-    if isinstance(node, ast.BinOp):
-        return f"the operator {type(node.op).__name__}"
-    if isinstance(node, ast.UnaryOp):
-        return f"the unary operator {type(node.op).__name__}"
-    return type(node).__name__

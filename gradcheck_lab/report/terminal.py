@@ -7,7 +7,6 @@ plain text (no colour), for tests, ``--output FILE`` and pytest failure text.
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Iterable, Mapping
 
@@ -15,14 +14,22 @@ import numpy as np
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from gradcheck_lab.results import CaseReport, Mismatch, PointReport, RunReport, Status, Verdict
+from gradcheck_lab.report.common import (
+    STATUS_ORDER,
+    clip,
+    element_label,
+    fmt_num,
+    fmt_seconds,
+    method_rows,
+)
+from gradcheck_lab.results import CaseReport, Mismatch, PointReport, RunReport, Verdict
 
 STYLE: Mapping[str, str] = {
     "pass": "green", "fail": "bold red", "kink": "yellow", "xfail": "cyan",
     "error": "bold magenta", "skipped": "dim",
 }
-STATUS_ORDER: tuple[Status, ...] = ("pass", "fail", "kink", "xfail", "error", "skipped")
 MAX_MISMATCHES_SHOWN = 3
 MAX_POINTS_SHOWN = 3  # failing points expanded per method
 MAX_FORMULA_CHARS = 300
@@ -62,6 +69,14 @@ def case_text(case: CaseReport, width: int = 120) -> str:
     return render_text(RunReport(cases=(case,), seconds=case.seconds), width)
 
 
+def details_text(case: CaseReport) -> str:
+    """The expanded part of ``case``'s terminal report (what did not pass), as plain text.
+
+    Empty when the case simply passed. JUnit, Markdown and HTML reports quote it.
+    """
+    return "\n".join(Text.from_markup(line).plain for line in case_details(case))
+
+
 # ----------------------------------------------------------------------------- table
 
 def summary_table(report: RunReport) -> Table:
@@ -75,24 +90,16 @@ def summary_table(report: RunReport) -> Table:
     for number, case in enumerate(report.cases):
         if number:
             table.add_section()
-        methods = case.methods or tuple(dict.fromkeys(
-            v.method for p in case.points for v in p.verdicts))
         first_cell = f"[{STYLE[case.status]}]{escape(case.case.name)}[/]"
-        if not methods:
+        rows = method_rows(case)
+        if not rows:
             table.add_row(first_cell, "-", _status(case.status), "-", "-",
-                          _seconds(case.seconds))
+                          fmt_seconds(case.seconds))
             continue
-        for row, method in enumerate(methods):
-            verdicts = [v for p in case.points for v in p.verdicts if v.method == method]
-            status = case.method_status.get(method) or _worst_of(verdicts)
-            table.add_row(
-                first_cell if row == 0 else "",
-                escape(method),
-                _status(status),
-                _num(_max(v.max_abs_error for v in verdicts), 3),
-                _num(_max(v.max_rel_error for v in verdicts), 3),
-                _seconds(sum(v.result.seconds for v in verdicts)),
-            )
+        for i, row in enumerate(rows):
+            table.add_row(first_cell if i == 0 else "", escape(row.method), _status(row.status),
+                          fmt_num(row.max_abs_error, 3), fmt_num(row.max_rel_error, 3),
+                          fmt_seconds(row.seconds))
     return table
 
 
@@ -183,8 +190,8 @@ def verdict_lines(case: CaseReport, point: PointReport, verdict: Verdict,
         lines.append(f"    {escape(message)}")
     if verdict.status == "fail" and verdict.tolerance is not None:
         tol = verdict.tolerance
-        lines.append(f"    tolerance: |got - ref| <= {_num(tol.atol, 3)} + {_num(tol.rtol, 3)}"
-                     " * |ref|")
+        lines.append(f"    tolerance: |got - ref| <= {fmt_num(tol.atol, 3)} + "
+                     f"{fmt_num(tol.rtol, 3)} * |ref|")
     if verdict.status == "fail" and verdict.mismatches:
         shown_formulas = set() if formulas_shown is None else formulas_shown
         for mismatch in verdict.mismatches[:MAX_MISMATCHES_SHOWN]:
@@ -193,7 +200,7 @@ def verdict_lines(case: CaseReport, point: PointReport, verdict: Verdict,
             if formula and mismatch.input not in shown_formulas:
                 shown_formulas.add(mismatch.input)
                 lines.append(f"      d/d{escape(mismatch.input)} = "
-                             f"{escape(_clip(formula, MAX_FORMULA_CHARS))}")
+                             f"{escape(clip(formula, MAX_FORMULA_CHARS))}")
         hidden = max(verdict.mismatch_count, len(verdict.mismatches)) - MAX_MISMATCHES_SHOWN
         if hidden > 0:
             lines.append(f"    ... and {hidden} more element{'s' if hidden != 1 else ''} "
@@ -202,13 +209,13 @@ def verdict_lines(case: CaseReport, point: PointReport, verdict: Verdict,
 
 
 def mismatch_lines(m: Mismatch) -> list[str]:
-    element = m.input + (f"[{', '.join(str(i) for i in m.index)}]" if m.index else "")
-    text = (f"    {escape(element)}: reference {_num(m.reference, 12)}, got {_num(m.got, 12)}, "
-            f"abs err {_num(m.abs_error, 3)}, rel err {_num(m.rel_error, 3)}, "
-            f"bound {_num(m.bound, 3)}")
+    element = element_label(m.input, m.index)
+    text = (f"    {escape(element)}: reference {fmt_num(m.reference, 12)}, "
+            f"got {fmt_num(m.got, 12)}, abs err {fmt_num(m.abs_error, 3)}, "
+            f"rel err {fmt_num(m.rel_error, 3)}, bound {fmt_num(m.bound, 3)}")
     lines = [text]
     if m.lower is not None or m.upper is not None:
-        lines.append(f"      kink interval [{_num(m.lower, 6)}, {_num(m.upper, 6)}]")
+        lines.append(f"      kink interval [{fmt_num(m.lower, 6)}, {fmt_num(m.upper, 6)}]")
     return lines
 
 
@@ -230,7 +237,7 @@ def skipped_reasons(cases: Iterable[CaseReport]) -> list[str]:
 def format_array(value: object, precision: int = 6) -> str:
     arr = np.asarray(value)
     if arr.ndim == 0:
-        return _num(float(arr), precision + 4)
+        return fmt_num(float(arr), precision + 4)
     text = np.array2string(arr, precision=precision, threshold=12, edgeitems=3,
                            max_line_width=100, separator=", ")
     return re.sub(r"\s*\n\s*", " ", text)
@@ -238,34 +245,3 @@ def format_array(value: object, precision: int = 6) -> str:
 
 def _status(status: str) -> str:
     return f"[{STYLE.get(status, '')}]{status}[/]"
-
-
-def _worst_of(verdicts: list[Verdict]) -> Status:
-    from gradcheck_lab.results import worst
-
-    return worst([v.status for v in verdicts])
-
-
-def _max(values: Iterable[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    if not present:
-        return None
-    if any(math.isnan(v) for v in present):
-        return math.nan
-    return max(present)
-
-
-def _num(x: float | None, digits: int) -> str:
-    if x is None:
-        return "-"
-    if math.isnan(x) or math.isinf(x):
-        return str(x)
-    return f"{x:.{digits}g}"
-
-
-def _seconds(s: float) -> str:
-    return f"{s * 1000:.1f}ms" if s < 1 else f"{s:.2f}s"
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,294 @@
+"""One raw case mapping -> a frozen :class:`Case`: fields, inputs, points, expect, cotangent.
+
+Every error is a CaseError naming the field (``Scope.at`` adds the file and line). The
+expression is evaluated with NumPy at every point (``loader_shapes``), so a shape error, an
+axis out of range or a value outside the domain makes the file invalid before anything runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import zlib
+from typing import Any
+
+import numpy as np
+
+from gradcheck_lab import loader_parts as parts
+from gradcheck_lab import loader_values as v
+from gradcheck_lab.case import Case, Expect, InputSpec, Point
+from gradcheck_lab.errors import CaseError
+from gradcheck_lab.expr.evaluate import EvaluationError
+from gradcheck_lab.expr.graph import Expression
+from gradcheck_lab.expr.ops import RESERVED_NAMES
+from gradcheck_lab.limits import Limits
+from gradcheck_lab.loader_parts import NAME_RE
+from gradcheck_lab.loader_scope import Scope
+from gradcheck_lab.loader_shapes import evaluate_checked
+from gradcheck_lab.yaml_nodes import line_of
+
+CASE_FIELDS = ("name", "description", "source", "inputs", "expr", "points", "cotangent",
+               "order", "dtype", "methods", "tolerance", "expect", "claims",
+               "implementations", "kinks")
+RANDOM_FIELDS = ("shape", "distribution", "low", "high", "mean", "std", "seed")
+
+
+class CaseBuilder(Scope):
+    def __init__(self, raw: Any, file: str, base_dir: str, limits: Limits, prefix: str):
+        if not isinstance(raw, dict):
+            raise CaseError("a case must be a mapping with name, inputs and expr",
+                            file=file, field=prefix.rstrip(".") or None)
+        super().__init__(raw, file, base_dir, limits, prefix)
+
+    def build(self) -> Case:
+        raw = self.raw
+        v.unknown_keys(raw, CASE_FIELDS, self.prefix.rstrip("."))
+        for required in ("name", "inputs", "expr"):
+            if required not in raw:
+                raise CaseError(f"missing required field '{required}'", file=self.file,
+                                line=getattr(raw, "line", None), field=self.prefix + required,
+                                accepted=", ".join(CASE_FIELDS))
+        with self.at("name"):
+            name = v.text(raw["name"], "name")
+            if not NAME_RE.match(name):
+                raise CaseError(f"invalid case name {v.short(name)}", accepted="[A-Za-z0-9_.-]+")
+        with self.at("inputs"):
+            inputs = self.inputs(raw["inputs"])
+        names = [i.name for i in inputs]
+        with self.at("expr"):
+            expr = self.expression(raw, "expr", names)
+        with self.at("expect"):
+            base_expect = self.expect(raw["expect"], "expect") if "expect" in raw else None
+        points = [Point(0, {i.name: i.value for i in inputs}, base_expect, line_of(raw))]
+        with self.at("points"):
+            points += self.points(raw.get("points", []), inputs)
+        with self.at("points" if len(points) > 1 else "inputs"):
+            self.check_case_size(points)
+        output_shape = self.check_shapes(expr, points)
+        kwargs: dict[str, Any] = {}
+        for key in ("description", "source"):
+            if key in raw:
+                with self.at(key):
+                    kwargs[key] = v.text(raw[key], key)
+        if "cotangent" in raw:
+            with self.at("cotangent"):
+                kwargs["cotangent_kind"], kwargs["cotangent"] = self.cotangent(
+                    raw["cotangent"], output_shape, name)
+        else:
+            with self.at("expr"):
+                self.check_jacobian(inputs, output_shape)
+        for key, options in (("order", (1, 2)), ("dtype", ("float64", "float32")),
+                             ("kinks", ("allow", "fail"))):
+            if key in raw:
+                with self.at(key):
+                    kwargs[key] = v.choice(raw[key], key, options)
+        if "claims" in raw:
+            with self.at("claims"):
+                kwargs["claims"] = parts.claims(self, raw["claims"], names)
+        if "implementations" in raw:
+            with self.at("implementations"):
+                kwargs["implementations"] = parts.implementations(self, raw["implementations"])
+        case = Case(name=name, file=self.file, line=line_of(raw), inputs=inputs, expr=expr,
+                    points=tuple(points), output_shape=output_shape, **kwargs)
+        if "methods" in raw:
+            with self.at("methods"):
+                case = dataclasses.replace(case, methods=parts.methods(raw["methods"], case))
+        if "tolerance" in raw:
+            with self.at("tolerance"):
+                case = dataclasses.replace(case, tolerance=parts.tolerance(
+                    self, raw["tolerance"], case))
+        parts.check_against(self, case)
+        return case
+
+    def inputs(self, raw: Any) -> tuple[InputSpec, ...]:
+        data = v.mapping(raw, "inputs")
+        if not data:
+            raise CaseError("a case needs at least one input", field="inputs")
+        specs = []
+        for name, spec in data.items():
+            with self.at(name, data, f"inputs.{name}"):
+                if not isinstance(name, str) or not name.isidentifier():
+                    raise CaseError(f"input name {v.short(name)} is not an identifier",
+                                    accepted="letters, digits and _, not starting with a digit")
+                if name in RESERVED_NAMES or name.startswith("__"):
+                    raise CaseError(f"input name '{name}' shadows a function or constant",
+                                    accepted="any identifier outside the op list, pi, e, inf, "
+                                             "expect")
+                specs.append(self.input_spec(name, spec))
+        return tuple(specs)
+
+    def input_spec(self, name: str, spec: Any) -> InputSpec:
+        field = f"inputs.{name}"
+        line = getattr(spec, "line", None)
+        if not isinstance(spec, dict):
+            return InputSpec(name, v.array(spec, field, self.limits.max_input_elements), True,
+                             line)
+        v.unknown_keys(spec, ("value", "random", "wrt"), field)
+        if ("value" in spec) == ("random" in spec):
+            raise CaseError("give exactly one of 'value' and 'random'", field=field,
+                            accepted="value: NUMBER|LIST, or random: {shape, distribution, ...}")
+        wrt = spec.get("wrt", True)
+        if not isinstance(wrt, bool):
+            raise CaseError(f"wrt must be true or false, got {v.short(wrt)}",
+                            field=f"{field}.wrt")
+        if "value" in spec:
+            with self.at("value", spec, f"{field}.value"):
+                value = v.array(spec["value"], f"{field}.value", self.limits.max_input_elements)
+        else:
+            with self.at("random", spec, f"{field}.random"):
+                value = self.random(spec["random"], f"{field}.random")
+        return InputSpec(name, value, wrt, line)
+
+    def random(self, raw: Any, field: str) -> np.ndarray:
+        data = v.mapping(raw, field)
+        v.unknown_keys(data, RANDOM_FIELDS, field)
+        shape_raw = data.get("shape", [])
+        shape_list = shape_raw if isinstance(shape_raw, list) else [shape_raw]
+        if not all(type(s) is int and s >= 1 for s in shape_list):
+            raise CaseError(f"shape must be a list of positive integers, got "
+                            f"{v.short(shape_raw)}", field=f"{field}.shape")
+        if len(shape_list) > v.MAX_DIMENSIONS:
+            raise CaseError(f"shape has {len(shape_list)} dimensions, more than "
+                            f"{v.MAX_DIMENSIONS}", field=f"{field}.shape")
+        shape = tuple(shape_list)
+        size = math.prod(shape)  # exact: np.prod wraps around at 2**63
+        if size > self.limits.max_input_elements:
+            raise CaseError(f"shape {v.short(list(shape))} has {size} elements, more than the "
+                            f"limit of {self.limits.max_input_elements}", field=f"{field}.shape")
+        dist = v.choice(data.get("distribution", "normal"), f"{field}.distribution",
+                        ("normal", "uniform"))
+        seed = data.get("seed", 0)
+        if type(seed) is not int or seed < 0:
+            raise CaseError(f"seed must be a non-negative integer, got {v.short(seed)}",
+                            field=f"{field}.seed")
+        rng = np.random.default_rng(seed)
+        if dist == "uniform":
+            low = v.number(data.get("low", 0.0), f"{field}.low")
+            high = v.number(data.get("high", 1.0), f"{field}.high")
+            if not low < high:
+                raise CaseError(f"low ({low}) must be below high ({high})", field=field)
+            if not math.isfinite(float(high) - float(low)):
+                raise CaseError(f"high - low is beyond float64 ({low} to {high})", field=field)
+            value = rng.uniform(low, high, size=shape)
+        else:
+            mean = v.number(data.get("mean", 0.0), f"{field}.mean")
+            std = v.number(data.get("std", 1.0), f"{field}.std")
+            if std < 0:
+                raise CaseError(f"std must be >= 0, got {std}", field=f"{field}.std")
+            value = rng.normal(mean, std, size=shape)
+        out = np.asarray(value, dtype=np.float64)
+        if not np.all(np.isfinite(out)):
+            raise CaseError("the random values are not all finite (mean or std too large?)",
+                            field=field)
+        out.setflags(write=False)
+        return out
+
+    def points(self, raw: Any, inputs: tuple[InputSpec, ...]) -> list[Point]:
+        if not isinstance(raw, list):
+            raise CaseError("points must be a list of mappings input name -> value")
+        if len(raw) > self.limits.max_points:
+            raise CaseError(f"{len(raw)} points, more than the limit of {self.limits.max_points}")
+        by_name = {i.name: i for i in inputs}
+        points = []
+        for index, item in enumerate(raw, start=1):
+            path = f"points[{index - 1}]"
+            with self.at(index - 1, raw, path):
+                data = v.mapping(item, path)
+                v.unknown_keys(data, list(by_name) + ["expect"], path)
+                values = {name: spec.value for name, spec in by_name.items()}
+                expect = None
+                for key, value in data.items():
+                    with self.at(key, data, f"{path}.{key}"):
+                        if key == "expect":
+                            expect = self.expect(value, f"{path}.expect")
+                            continue
+                        arr = v.array(value, f"{path}.{key}", self.limits.max_input_elements)
+                        if arr.shape != by_name[key].shape:
+                            raise CaseError(f"shape {arr.shape} differs from the input's shape "
+                                            f"{by_name[key].shape}",
+                                            accepted=f"an array of shape {by_name[key].shape}")
+                        values[key] = arr
+                points.append(Point(index, values, expect, getattr(item, "line", None)))
+        return points
+
+    def check_case_size(self, points: list[Point]) -> None:
+        total = sum(int(a.size) for p in points for a in p.values.values())
+        limit = self.limits.max_case_elements
+        if total > limit:
+            raise CaseError(f"the inputs have {total} elements over the case's {len(points)} "
+                            f"point{'s' * (len(points) != 1)}, more than the limit of {limit} "
+                            "(max_case_elements)", accepted="fewer points or smaller inputs")
+
+    def check_jacobian(self, inputs: tuple[InputSpec, ...], output: tuple[int, ...]) -> None:
+        if not output:
+            return
+        size = math.prod(output) * sum(int(i.value.size) for i in inputs if i.wrt)
+        limit = self.limits.max_jacobian_elements
+        if size > limit:
+            raise CaseError(f"the full Jacobian (output shape {output} x the differentiated "
+                            f"inputs) has {size} elements, more than the limit of {limit} "
+                            "(max_jacobian_elements)",
+                            accepted="cotangent: ones (or random) to check a vector-Jacobian "
+                                     "product instead")
+
+    def expect(self, raw: Any, field: str) -> Expect:
+        data = v.mapping(raw, field)
+        v.unknown_keys(data, ("value", "grad"), field)
+        value = None
+        if "value" in data:
+            with self.at("value", data, f"{field}.value"):
+                value = v.array(data["value"], f"{field}.value", self.limits.max_input_elements)
+        grads: dict[str, np.ndarray] = {}
+        if "grad" in data:
+            with self.at("grad", data, f"{field}.grad"):
+                for name, g in v.mapping(data["grad"], f"{field}.grad").items():
+                    with self.at(name, data["grad"], f"{field}.grad.{name}"):
+                        grads[str(name)] = v.array(g, f"{field}.grad.{name}",
+                                                   self.limits.max_input_elements)
+        return Expect(value, grads, getattr(raw, "line", None))
+
+    def check_shapes(self, expr: Expression, points: list[Point]) -> tuple[int, ...]:
+        """Evaluate at every point with numpy: shape errors surface here, before anything runs."""
+        shape: tuple[int, ...] | None = None
+        for point in points:
+            line = point.line if point.index else getattr(self.raw, "lines", {}).get("expr")
+            try:
+                out = evaluate_checked(expr, point.values, self.limits.max_expression_elements)
+            except EvaluationError as exc:
+                where = f" at point {point.index}" if point.index else ""
+                raise self.evaluation_error(
+                    f"the expression cannot be evaluated{where}: {exc.message}", expr,
+                    exc.node.pos, "expr", line, self.raw, "expr", point.index) from None
+            shape = tuple(np.shape(out)) if shape is None else shape
+            if not np.all(np.isfinite(out)):
+                raise CaseError(f"the expression is not finite at point {point.index} "
+                                f"(value {_values(out)})", field=self.prefix + "expr",
+                                line=line, accepted="points inside the function's domain")
+        assert shape is not None
+        return shape
+
+    def cotangent(self, raw: Any, shape: tuple[int, ...], name: str
+                  ) -> tuple[str, np.ndarray]:
+        if raw == "ones":
+            out = np.ones(shape)
+        elif raw == "random":
+            # deterministic per case name, so reruns and shards agree
+            out = np.random.default_rng(zlib.crc32(name.encode())).normal(size=shape)
+        else:
+            if isinstance(raw, str):
+                raise CaseError(f"{v.short(raw)} is not accepted",
+                                accepted="ones, random, or a nested list of the output's shape")
+            out = v.array(raw, "cotangent", self.limits.max_input_elements)
+            if out.shape != shape:
+                raise CaseError(f"cotangent shape {out.shape} differs from the output shape "
+                                f"{shape}", accepted=f"ones, random, or an array of shape {shape}")
+        out.setflags(write=False)
+        return ("explicit" if not isinstance(raw, str) else raw), out
+
+
+def _values(out: Any) -> str:
+    arr = np.asarray(out)
+    if arr.size <= 10:
+        return str(arr.tolist())
+    bad = int(np.sum(~np.isfinite(arr)))
+    return f"{bad} of {arr.size} elements not finite, e.g. {arr[~np.isfinite(arr)][0]}"

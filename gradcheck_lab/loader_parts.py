@@ -1,0 +1,178 @@
+"""The parts of a case that put things on trial or tune the run: ``claims``,
+``implementations``, ``methods``, ``tolerance``, and the checks of ``expect`` and claims
+against the built case. Helpers of ``loader_case.py``; errors name the field.
+
+Nothing here imports or runs user code: an implementation is only its ``module:attr``
+text until a method runs it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+import numpy as np
+
+from gradcheck_lab import loader_values as v
+from gradcheck_lab.case import (
+    ALL_METHODS_KEY,
+    Case,
+    Claim,
+    Implementation,
+    ToleranceOverride,
+)
+from gradcheck_lab.errors import CaseError
+from gradcheck_lab.expr.evaluate import EvaluationError
+from gradcheck_lab.loader_scope import Scope
+from gradcheck_lab.loader_shapes import evaluate_checked
+from gradcheck_lab.methods import BUILTIN_METHODS, CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+TARGET_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+def claims(scope: Scope, raw: Any, names: list[str]) -> tuple[Claim, ...]:
+    data = v.mapping(raw, "claims")
+    out = []
+    for cname, body in data.items():
+        path = f"claims.{cname}"
+        with scope.at(cname, data, path):
+            if not isinstance(cname, str) or not NAME_RE.match(cname):
+                raise CaseError(f"invalid claim name {v.short(cname)}",
+                                accepted="[A-Za-z0-9_.-]+")
+            body = v.mapping(body, path)
+            v.unknown_keys(body, names + ["expect"], path)
+            expect_fail = False
+            formulas = {}
+            for key, value in body.items():
+                with scope.at(key, body, f"{path}.{key}"):
+                    if key == "expect":
+                        v.choice(value, f"{path}.expect", ("fail",))
+                        expect_fail = True
+                    else:
+                        formulas[key] = scope.expression(body, key, names)
+            if not formulas:
+                raise CaseError("a claim gives a formula for at least one input",
+                                accepted=", ".join(names))
+            out.append(Claim(cname, formulas, expect_fail, getattr(body, "line", None)))
+    return tuple(out)
+
+
+def implementations(scope: Scope, raw: Any) -> tuple[Implementation, ...]:
+    if not isinstance(raw, list):
+        raise CaseError("implementations must be a list of {name, framework, function} or "
+                        "{name, framework: numpy, gradient}")
+    impls = []
+    for index, item in enumerate(raw):
+        path = f"implementations[{index}]"
+        with scope.at(index, raw, path):
+            data = v.mapping(item, path)
+            v.unknown_keys(data, ("name", "framework", "function", "gradient", "expect"), path)
+            name = v.text(data.get("name"), f"{path}.name")
+            if not NAME_RE.match(name):
+                raise CaseError(f"invalid name {v.short(name)}", accepted="[A-Za-z0-9_.-]+")
+            framework = v.choice(data.get("framework"), f"{path}.framework",
+                                 ("torch", "jax", "numpy"))
+            kind: Literal["function", "gradient"] = (
+                "gradient" if framework == "numpy" else "function")
+            other = "function" if kind == "gradient" else "gradient"
+            if other in data or kind not in data:
+                raise CaseError(f"framework {framework} takes '{kind}: module:attr'",
+                                field=f"{path}.{kind}", accepted=f"{kind}: package.module:attr")
+            target = v.text(data[kind], f"{path}.{kind}")
+            if not TARGET_RE.match(target):
+                raise CaseError(f"{v.short(target)} is not 'module:attr'", field=f"{path}.{kind}",
+                                accepted="package.module:attr")
+            expect_fail = "expect" in data and v.choice(
+                data["expect"], f"{path}.expect", ("fail",)) == "fail"
+            impls.append(Implementation(name, framework, target, kind, expect_fail,
+                                        scope.base_dir, getattr(item, "line", None)))
+    return tuple(impls)
+
+
+def _known_methods(case: Case) -> list[str]:
+    known = list(BUILTIN_METHODS) + [EXPECT_METHOD]
+    known += [CLAIM_PREFIX + c.name for c in case.claims]
+    known += [IMPL_PREFIX + i.name for i in case.implementations]
+    return known
+
+
+def methods(raw: Any, case: Case) -> tuple[str, ...]:
+    items = [m.strip() for m in raw.split(",")] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items:
+        raise CaseError("methods must be a non-empty list of method names")
+    known = _known_methods(case)
+    for item in items:
+        v.choice(item, "methods", known)
+    return tuple(dict.fromkeys(items))
+
+
+def tolerance(scope: Scope, raw: Any, case: Case) -> dict[str, ToleranceOverride]:
+    data = v.mapping(raw, "tolerance")
+    v.unknown_keys(data, ["rtol", "atol"] + _known_methods(case), "tolerance")
+    out: dict[str, ToleranceOverride] = {}
+    top = {k: data[k] for k in ("rtol", "atol") if k in data}
+    if top:
+        out[ALL_METHODS_KEY] = tolerance_pair(top, "tolerance")
+    for key, value in data.items():
+        if key not in ("rtol", "atol"):
+            with scope.at(key, data, f"tolerance.{key}"):
+                pair = v.mapping(value, f"tolerance.{key}")
+                v.unknown_keys(pair, ("rtol", "atol"), f"tolerance.{key}")
+                out[key] = tolerance_pair(pair, f"tolerance.{key}")
+    return out
+
+
+def tolerance_pair(data: dict[str, Any], field: str) -> ToleranceOverride:
+    parts = {}
+    for key in ("rtol", "atol"):
+        if key in data:
+            value = v.number(data[key], f"{field}.{key}")
+            if value < 0:
+                raise CaseError(f"{key} must be >= 0, got {value}", field=f"{field}.{key}")
+            parts[key] = float(value)
+    return ToleranceOverride(**parts)
+
+
+def check_against(scope: Scope, case: Case) -> None:
+    """Shapes of expect gradients and claims must match what is checked."""
+    prefix = scope.prefix
+    wrt = {i.name for i in case.wrt}
+    for point in case.points:
+        if point.expect is None:
+            continue
+        field = "expect" if point.index == 0 else f"points[{point.index - 1}].expect"
+        exp = point.expect
+        if exp.value is not None and exp.value.shape != case.output_shape:
+            raise CaseError(f"value has shape {exp.value.shape}, the output has "
+                            f"{case.output_shape}", field=prefix + field + ".value",
+                            line=exp.line)
+        for name, grad in exp.grad.items():
+            if name not in wrt:
+                raise CaseError(f"{v.short(name)} is not a differentiated input",
+                                field=prefix + field + ".grad", line=exp.line,
+                                accepted=", ".join(sorted(wrt)))
+            want = case.gradient_shape(name)
+            if grad.shape != want:
+                raise CaseError(f"gradient of '{name}' has shape {grad.shape}, expected "
+                                f"{want}", field=prefix + field + f".grad.{name}",
+                                line=exp.line)
+    raw_claims = scope.raw.get("claims")
+    for claim in case.claims:
+        body = raw_claims.get(claim.name) if isinstance(raw_claims, dict) else {}
+        for name, formula in claim.formulas.items():
+            field = f"claims.{claim.name}.{name}"
+            if name not in wrt:
+                raise CaseError(f"'{name}' is not a differentiated input", field=prefix + field,
+                                line=claim.line, accepted=", ".join(sorted(wrt)))
+            try:
+                shape = np.shape(evaluate_checked(formula, case.points[0].values,
+                                                  scope.limits.max_expression_elements))
+            except EvaluationError as exc:
+                raise scope.evaluation_error(
+                    f"the formula cannot be evaluated: {exc.message}", formula, exc.node.pos,
+                    field, claim.line, data=body, key=name) from None
+            if shape != case.gradient_shape(name):
+                raise CaseError(f"the formula has shape {shape}, the gradient of '{name}' "
+                                f"has shape {case.gradient_shape(name)}", field=prefix + field,
+                                line=claim.line)

@@ -1,0 +1,202 @@
+"""JSON Schema (draft 2020-12) of the case format, and a starter case file.
+
+The schema is generated from the loader's own lists where it has them
+(``CASE_FIELDS``, the name and ``module:attr`` patterns, the method registry,
+the reserved names of the expression language, the limits), so editors
+(e.g. the YAML language server) flag what the loader would refuse. It checks
+structure only: whether an expression parses, shapes agree and points lie in
+the domain is for ``gradcheck-lab validate``. The repository ships it as
+``schema/case.schema.json``; ``gradcheck-lab schema`` prints it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gradcheck_lab.expr.ops import RESERVED_NAMES
+from gradcheck_lab.limits import DEFAULT_LIMITS
+from gradcheck_lab.loader import CASE_FIELDS
+from gradcheck_lab.methods import BUILTIN_METHODS, CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"  # contract section 1; tests check the loader agrees
+TARGET_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_.]*$"
+# YAML 1.1 reads 1e-6 (no dot) as text; the loader accepts such text as a number
+FLOAT_TEXT = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+NONNEGATIVE_TEXT = r"^\s*\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_SUFFIX = NAME_PATTERN.lstrip("^")
+METHOD_PATTERN = f"^({CLAIM_PREFIX.rstrip(':')}|{IMPL_PREFIX.rstrip(':')}):{_SUFFIX}"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def _defs() -> dict[str, Any]:
+    number = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": FLOAT_TEXT}]}
+    method_name = {"anyOf": [{"enum": [*BUILTIN_METHODS, EXPECT_METHOD]},
+                             {"type": "string", "pattern": METHOD_PATTERN}]}
+    pair = {"type": "object", "additionalProperties": False,
+            "properties": {"rtol": _ref("nonnegative"), "atol": _ref("nonnegative")}}
+    return {
+        "number": {**number, "description": "a finite number (1e-6 written without a dot is "
+                                            "accepted too)"},
+        "nonnegative": {"anyOf": [{"type": "number", "minimum": 0},
+                                  {"type": "string", "pattern": NONNEGATIVE_TEXT}]},
+        "array": {"description": "a number or a rectangular nested list of numbers",
+                  "anyOf": [_ref("number"),
+                            {"type": "array", "minItems": 1, "items": _ref("array")}]},
+        "random": {
+            "type": "object", "additionalProperties": False,
+            "description": "seeded random values",
+            "properties": {
+                "shape": {"anyOf": [{"type": "integer", "minimum": 1},
+                                    {"type": "array", "items": {"type": "integer", "minimum": 1}}]},
+                "distribution": {"enum": ["normal", "uniform"], "default": "normal"},
+                "low": _ref("number"), "high": _ref("number"),
+                "mean": _ref("number"), "std": _ref("number"),
+                "seed": {"type": "integer", "minimum": 0, "default": 0}}},
+        "input": {
+            "description": "a value (differentiated), or {value | random, wrt}",
+            "anyOf": [_ref("array"), {
+                "type": "object", "additionalProperties": False,
+                "properties": {"value": _ref("array"), "random": _ref("random"),
+                               "wrt": {"type": "boolean", "default": True,
+                                       "description": "false holds the input constant"}},
+                "oneOf": [{"required": ["value"]}, {"required": ["random"]}]}]},
+        "expect": {
+            "type": "object", "additionalProperties": False,
+            "description": "numbers quoted from a source, checked against the reference",
+            "properties": {"value": _ref("array"),
+                           "grad": {"type": "object", "additionalProperties": _ref("array"),
+                                    "propertyNames": {"pattern": IDENTIFIER}}}},
+        "method": method_name,
+        "tolerance": {
+            "type": "object", "additionalProperties": pair,
+            "description": "{rtol, atol} for all methods, or per method",
+            "properties": {"rtol": _ref("nonnegative"), "atol": _ref("nonnegative")},
+            "propertyNames": {"anyOf": [{"enum": ["rtol", "atol"]}, method_name]}},
+        "claim": {
+            "type": "object", "minProperties": 1,
+            "description": "input name -> gradient formula; expect: fail marks a wrong claim",
+            "properties": {"expect": {"const": "fail"}},
+            "additionalProperties": {"type": "string"},
+            "propertyNames": {"pattern": IDENTIFIER}},
+        "implementation": {
+            "type": "object", "additionalProperties": False, "required": ["name", "framework"],
+            "properties": {
+                "name": {"type": "string", "pattern": NAME_PATTERN},
+                "framework": {"enum": ["torch", "jax", "numpy"]},
+                "function": {"type": "string", "pattern": TARGET_PATTERN,
+                             "description": "forward function, package.module:attr"},
+                "gradient": {"type": "string", "pattern": TARGET_PATTERN,
+                             "description": "numpy gradient function, package.module:attr"},
+                "expect": {"const": "fail"}},
+            "if": {"properties": {"framework": {"const": "numpy"}}},
+            "then": {"required": ["gradient"], "not": {"required": ["function"]}},
+            "else": {"required": ["function"], "not": {"required": ["gradient"]}}},
+        "case": _case(),
+    }
+
+
+def _case() -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "name": {"type": "string", "pattern": NAME_PATTERN,
+                 "description": "identifier, unique in the suite"},
+        "description": {"type": "string"},
+        "source": {"type": "string", "description": "where the formula or numbers come from"},
+        "inputs": {"type": "object", "minProperties": 1, "additionalProperties": _ref("input"),
+                   "propertyNames": {"pattern": IDENTIFIER,
+                                     "not": {"enum": sorted(RESERVED_NAMES)}},
+                   "description": "ordered mapping input name -> input spec"},
+        "expr": {"type": ["string", "number"], "description": "the function, in the expression "
+                 "language (parsed, never evaluated by Python)"},
+        "points": {"type": "array", "maxItems": DEFAULT_LIMITS.max_points,
+                   "description": "more points to check; each overrides the base values",
+                   "items": {"type": "object", "properties": {"expect": _ref("expect")},
+                             "additionalProperties": _ref("array"),
+                             "propertyNames": {"pattern": IDENTIFIER}}},
+        "cotangent": {"anyOf": [{"enum": ["ones", "random"]}, _ref("array")],
+                      "description": "for a non-scalar output: check the vector-Jacobian "
+                                     "product with this cotangent"},
+        "order": {"enum": [1, 2], "default": 1},
+        "dtype": {"enum": ["float64", "float32"], "default": "float64"},
+        "methods": {"description": "methods to run (default: all installed)",
+                    "anyOf": [{"type": "array", "minItems": 1, "items": _ref("method")},
+                              {"type": "string", "minLength": 1,
+                               "description": "comma-separated method names"}]},
+        "tolerance": _ref("tolerance"),
+        "expect": _ref("expect"),
+        "claims": {"type": "object", "additionalProperties": _ref("claim"),
+                   "propertyNames": {"pattern": NAME_PATTERN},
+                   "description": "claim name -> {input: formula}: hand-written gradients"},
+        "implementations": {"type": "array", "items": _ref("implementation"),
+                            "description": "user code put on trial"},
+        "kinks": {"enum": ["allow", "fail"], "default": "allow"},
+    }
+    missing = set(CASE_FIELDS) ^ set(fields)
+    if missing:  # the loader grew or lost a field: the schema must follow
+        raise RuntimeError(f"schema and loader disagree on case fields: {sorted(missing)}")
+    return {"type": "object", "required": ["name", "inputs", "expr"],
+            "additionalProperties": False,
+            "properties": {name: fields[name] for name in CASE_FIELDS}}
+
+
+def case_schema() -> dict[str, Any]:
+    """The JSON Schema of a case file: one case, or ``cases: [...]``."""
+    return {
+        "$schema": DIALECT,
+        "title": "gradcheck-lab case file",
+        "description": "One case (a mapping with name, inputs, expr) or several under 'cases'. "
+                       "See the README section 'Writing a case'.",
+        "type": "object",
+        "if": {"required": ["cases"]},
+        "then": {"additionalProperties": False, "properties": {
+            "cases": {"type": "array", "minItems": 1,
+                      "maxItems": DEFAULT_LIMITS.max_cases_per_file, "items": _ref("case")}}},
+        "else": _ref("case"),
+        "$defs": _defs(),
+    }
+
+
+def schema_text() -> str:
+    """The schema as the text ``gradcheck-lab schema`` prints and the repository ships."""
+    return json.dumps(case_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+STARTER = """\
+# A gradcheck-lab case file. Check it with:  gradcheck-lab run {file}
+# Every field is described in the README ("Writing a case"); `gradcheck-lab schema`
+# prints the JSON Schema your editor can use to complete and check this file.
+name: {name}
+description: Mean squared error of a linear model, differentiated with respect to w.
+source: where the formula or the numbers come from (a paper, a tutorial, your code)
+inputs:
+  w: [0.5, -1.0]                                          # differentiated
+  X: {{value: [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], wrt: false}}   # held constant
+  y: {{value: [1.0, 0.0, 2.0], wrt: false}}
+  # noise: {{random: {{shape: [3], distribution: normal, seed: 0}}, wrt: false}}
+expr: mean((X @ w - y)**2)
+points:                    # more points to check; each overrides the values above
+  - {{w: [0.0, 0.0]}}
+claims:                    # hand-written gradient formulas put on trial
+  by_hand:
+    w: 2 * X.T @ (X @ w - y) / 3        # the mean divides by the 3 rows of X
+  # forgot_the_mean:
+  #   w: 2 * X.T @ (X @ w - y)
+  #   expect: fail                      # documented as wrong: reported as xfail
+# expect: {{value: 14.25, grad: {{w: [-25.0, -32.0]}}}}  # numbers quoted from a source
+# methods: [sympy, fd, claim:by_hand, expect]    # default: sympy, fd, torch, jax,
+#                                                 # every claim, and expect when given
+# tolerance: {{rtol: 1.0e-7}}                      # or per method: {{torch: {{rtol: 1.0e-6}}}}
+# cotangent: ones        # for a non-scalar output: check this vector-Jacobian product
+# kinks: fail            # results at non-differentiable points fail instead of 'kink'
+"""
+
+
+def starter_case(name: str, file: str, schema_ref: str | None = None) -> str:
+    """The text ``gradcheck-lab new NAME`` writes: a commented case that loads and passes."""
+    head = f"# yaml-language-server: $schema={schema_ref}\n" if schema_ref else ""
+    return head + STARTER.format(name=name, file=file)
