@@ -89,11 +89,13 @@ def ridders(quotient: Quotient, h: float, power: int) -> tuple[np.ndarray, np.nd
         row = [d]
         factor = SHRINK ** power
         for j in range(1, i + 1):
-            row.append((row[j - 1] * factor - tableau[i - 1][j - 1]) / (factor - 1))
+            # (D_new c^p - D_old) / (c^p - 1), written so that it cannot overflow when the
+            # quotients are near the largest double (exp near 709)
+            row.append(row[j - 1] + (row[j - 1] - tableau[i - 1][j - 1]) / (factor - 1))
             factor *= SHRINK ** power
             errt = np.maximum(np.abs(row[j] - row[j - 1]), np.abs(row[j] - tableau[i - 1][j - 1]))
             errt = np.maximum(errt, NOISE_GAIN * noise)
-            better = errt <= err
+            better = (errt <= err) & np.isfinite(errt)
             err = np.where(better, errt, err)
             best = np.where(better, row[j], best)
         tableau.append(row)
@@ -143,7 +145,7 @@ def derivative(f: Function, guard: Guard, x: Vector, k: int, at_kink: bool = Fal
         if plus is None or minus is None:
             return None
         width = realised(h) - realised(-h)
-        return (plus - minus) / width, EPS * (np.abs(plus) + np.abs(minus)) / width
+        return (plus - minus) / width, (EPS * np.abs(plus) + EPS * np.abs(minus)) / width
 
     sweeps = []
     for start in sorted({H0 * scale, H0 * max(1.0, float(np.log1p(abs(x[k]))))}):
@@ -205,7 +207,7 @@ def _one_sided(f0: np.ndarray, sign: float, scale: float, guard: Guard,
         if value is None:
             return None
         width = float(np.sum(xp - x_k))
-        return (value - f0) / width, EPS * (np.abs(value) + np.abs(f0)) / abs(width)
+        return (value - f0) / width, (EPS * np.abs(value) + EPS * np.abs(f0)) / abs(width)
 
     first = _first_valid(quotient, h)
     return None if first is None else ridders(quotient, first, power=1)
