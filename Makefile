@@ -14,7 +14,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check gradcheck_lab tests
+	$(BIN)/ruff check gradcheck_lab tests benchmarks
 	$(BIN)/mypy gradcheck_lab
 
 venv: $(STAMP)

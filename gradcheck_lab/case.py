@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 
 from gradcheck_lab.expr.graph import Expression
+from gradcheck_lab.limits import DEFAULT_LIMITS
 
 Framework = Literal["torch", "jax", "numpy"]
 
@@ -120,6 +121,8 @@ class Case:
     claims: tuple[Claim, ...] = ()
     implementations: tuple[Implementation, ...] = ()
     kinks: Literal["allow", "fail"] = "allow"
+    # the loader's Limits.max_symbolic_elements: above it, sympy is skipped (fd is the reference)
+    symbolic_limit: int = DEFAULT_LIMITS.max_symbolic_elements
 
     @property
     def wrt(self) -> tuple[InputSpec, ...]:

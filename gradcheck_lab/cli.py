@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check case files only (nothing is run)")
     validate.add_argument("paths", nargs="*", metavar="PATH",
                           help="case files or folders; default: cases/")
+    _limit_option(validate)
 
     schema = sub.add_parser("schema", help="print the JSON Schema (draft 2020-12) of case files")
     schema.add_argument("--output", "-o", metavar="FILE", help="write it to FILE instead")
@@ -80,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _methods_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--methods", metavar="A,B",
                         help="comma-separated methods to run (default: each case's own or all)")
+    _limit_option(parser)
+
+
+def _limit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", action="append", metavar="NAME=VALUE",
+                        help="change one limit of gradcheck_lab/limits.py, e.g. "
+                             "max_points=5000 (repeatable; see README, Limits)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    cases = _load(args.paths or list(DEFAULT_PATHS))
+    cases = _load(args.paths or list(DEFAULT_PATHS), args.limit)
     if cases is None:
         return EXIT_USAGE
     files = len({c.file for c in cases})
@@ -118,7 +126,7 @@ def _run(args: argparse.Namespace) -> int:
         for problem in problems:
             _error(problem)
         return EXIT_USAGE
-    cases = _load(args.paths or list(DEFAULT_PATHS))
+    cases = _load(args.paths or list(DEFAULT_PATHS), args.limit)
     if cases is None:
         return EXIT_USAGE
     if args.keyword is not None:
@@ -189,9 +197,9 @@ def _show(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     target = Path(args.target)
     if target.is_file() or target.suffix in (".yaml", ".yml"):
-        cases = _load([args.target])
+        cases = _load([args.target], args.limit)
     else:
-        cases = _load(args.path or list(DEFAULT_PATHS))
+        cases = _load(args.path or list(DEFAULT_PATHS), args.limit)
         if cases is not None:
             found = [c for c in cases if c.name == args.target]
             if not found:
@@ -266,16 +274,19 @@ def _status(message: str) -> contextlib.AbstractContextManager[object]:
     return Console().status(message)
 
 
-def _load(paths: Sequence[str]) -> list[Case] | None:
+def _load(paths: Sequence[str], limit_options: Sequence[str] | None) -> list[Case] | None:
     """Every case under ``paths``, or None after printing every problem."""
+    from gradcheck_lab.limits import parse_limit_options
     from gradcheck_lab.loader import load_paths
+
+    limits = parse_limit_options(limit_options or ())  # UsageError: exit 2 in main()
 
     missing = [p for p in paths if not Path(p).exists()]
     for path in missing:
         _error(f"{path}: no such file or folder")
     present = [p for p in paths if p not in missing]
     try:
-        cases = load_paths(present) if present else []
+        cases = load_paths(present, limits) if present else []
     except CaseFileErrors as exc:
         for error in exc.errors:
             print(str(error), file=sys.stderr)  # starts with file:line, as editors expect

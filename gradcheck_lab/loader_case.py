@@ -89,7 +89,8 @@ class CaseBuilder(Scope):
             with self.at("implementations"):
                 kwargs["implementations"] = parts.implementations(self, raw["implementations"])
         case = Case(name=name, file=self.file, line=line_of(raw), inputs=inputs, expr=expr,
-                    points=tuple(points), output_shape=output_shape, **kwargs)
+                    points=tuple(points), output_shape=output_shape,
+                    symbolic_limit=self.limits.max_symbolic_elements, **kwargs)
         if "methods" in raw:
             with self.at("methods"):
                 case = dataclasses.replace(case, methods=parts.methods(raw["methods"], case))

@@ -389,3 +389,40 @@ def test_show_by_name_and_by_file(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == 2 and "no case named 'squar'" in err and "did you mean square" in err
     code, _, err = run_cli(["show", str(tmp_path / "missing.yaml")], capsys)
     assert code == 2 and "missing.yaml" in err
+
+
+THREE_POINTS = ("name: sq\ninputs: {x: [1.0, 2.0, 3.0]}\nexpr: sum(x ** 2)\n"
+                "points: [{x: [1, 1, 1]}, {x: [2, 2, 2]}]\n")
+
+
+def test_limit_option_tightens_and_loosens_a_limit(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    case = write(tmp_path, "three.yaml", THREE_POINTS)
+    code, _, err = run_cli(["validate", str(case), "--limit", "max_points=1"], capsys)
+    assert code == 2
+    assert f"{case}:4: field 'points': 2 points, more than the limit of 1" in err
+    code, out, _ = run_cli(["validate", str(case), "--limit", "max_points=2"], capsys)
+    assert code == 0 and "ok: 1 case in 1 file" in out
+
+
+def test_unknown_or_bad_limit_exits_2_listing_names(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    case = write(tmp_path, "three.yaml", THREE_POINTS)
+    code, out, err = run_cli(["run", str(case), "--limit", "max_pointz=1"], capsys)
+    assert code == 2 and "max_points" in err and "max_symbolic_elements" in err
+    code, out, err = run_cli(["run", str(case), "--limit", "max_points=-3"], capsys)
+    assert code == 2 and "positive integer" in err and "Traceback" not in out + err
+
+
+def test_symbolic_limit_skips_sympy_and_fd_becomes_the_reference(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    case = write(tmp_path, "three.yaml", THREE_POINTS)
+    code, out, _ = run_cli(["run", str(case), "--methods", "sympy,fd", "--format", "json",
+                            "--limit", "max_symbolic_elements=2"], capsys)
+    assert code == 0
+    results = json.loads(out)["cases"][0]["points"][0]["results"]
+    by_method = {r["method"]: r for r in results}
+    assert by_method["sympy"]["status"] == "skipped"
+    assert "above the symbolic limit of 2" in by_method["sympy"]["message"]
+    assert by_method["fd"]["status"] == "pass"
+    assert by_method["fd"]["gradient"]["x"] == pytest.approx([2.0, 4.0, 6.0], rel=1e-12)

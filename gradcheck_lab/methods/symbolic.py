@@ -23,7 +23,6 @@ import sympy as sp
 from gradcheck_lab.backends.sympy_ops import exact, make_backend
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
-from gradcheck_lab.limits import DEFAULT_LIMITS
 from gradcheck_lab.methods.base import split_hessian, timed, wants_hessian
 from gradcheck_lab.numeric import precise_eval as pe
 from gradcheck_lab.numeric.symbolic_grad import gradient
@@ -140,9 +139,10 @@ def hessian(case: Case, point: Point) -> dict[str, dict[str, np.ndarray]]:
 
 def compute(case: Case, point: Point) -> MethodResult:
     size = sum(spec.value.size for spec in case.inputs)
-    if size > DEFAULT_LIMITS.max_symbolic_elements:
+    if size > case.symbolic_limit:
         return MethodResult(NAME, skipped=f"{size} input elements, above the symbolic limit of "
-                                          f"{DEFAULT_LIMITS.max_symbolic_elements}")
+                                          f"{case.symbolic_limit} (--limit "
+                                          "max_symbolic_elements=N)")
 
     def run() -> MethodResult:
         value, grads = derivatives(case, point)
