@@ -82,3 +82,14 @@ def test_shipped_cases_match_the_cli(pytester: pytest.Pytester) -> None:
     counts = report.counts()
     result.assert_outcomes(passed=counts["pass"] + counts["kink"], xfailed=counts["xfail"],
                            failed=counts["fail"] + counts["error"])
+
+
+def test_runs_under_pytest_xdist(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    _write(pytester, "good.yaml", GOOD)
+    _write(pytester, "bad.yaml", BAD)
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "xdist", "-rA")
+    result.assert_outcomes(passed=1, failed=1, xfailed=1)
+    text = result.stdout.str()
+    assert "2 workers" in text or "created: 2/2 workers" in text
+    assert "4 x the reference everywhere (4 = size of X: sum instead of mean?)" in text

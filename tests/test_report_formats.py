@@ -205,3 +205,28 @@ def test_plot_functions_are_pure_svg() -> None:
              ElementErrors("claim:c", "s", 1, np.array(3.0), np.array(1.5), np.array(1e-9))]
     svg = plots.element_error_svg(items)
     assert svg.startswith("<svg") and "claim:c at point 1" in svg
+
+
+def test_bars_draw_exact_zeros_below_the_tolerance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Correct elements beside a wrong one must not look large (their error is 0)."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.axes import Axes
+
+    from gradcheck_lab.report import plots
+
+    drawn: list[np.ndarray] = []
+    original = Axes.bar
+
+    def spy(self: Axes, x: object, height: object, *args: object, **kwargs: object) -> object:
+        drawn.append(np.asarray(height, dtype=float))
+        return original(self, x, height, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Axes, "bar", spy)
+    ref = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    got = ref.copy()
+    got[0] = 4.0  # one wrong element, error 3; the other four exact
+    bound = 1e-12 + 1e-9 * np.abs(ref)
+    plots.element_error_svg([ElementErrors("impl:f", "x", 0, got, ref, bound)])
+    heights = drawn[0]
+    assert heights[0] == 3.0
+    assert np.all(heights[1:] < bound.min())  # drawn at the floor, under every tolerance

@@ -101,7 +101,10 @@ def _bars(ax: Any, name: str, got: np.ndarray, ref: np.ndarray, bound: np.ndarra
           ) -> None:
     error = np.abs(got - ref)
     finite = error[np.isfinite(error) & (error > 0)]
-    floor = float(finite.min()) / 10 if finite.size else 1e-18
+    # exact zeros are drawn at a floor below every error *and* the tolerance (a floor from
+    # the errors alone drew the correct elements beside one wrong one as large as 1/10 of it)
+    scale = np.concatenate([finite, bound[bound > 0] if bound is not None else []])
+    floor = float(scale.min()) / 10 if scale.size else 1e-18
     top = float(finite.max()) * 10 if finite.size else 1.0
     heights = np.where(np.isnan(error), top, np.maximum(error, floor))
     outside = ~(error <= bound) if bound is not None else np.zeros(error.shape, bool)
@@ -113,6 +116,9 @@ def _bars(ax: Any, name: str, got: np.ndarray, ref: np.ndarray, bound: np.ndarra
         ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, borderaxespad=0.2)
     for j in np.flatnonzero(np.isnan(error)):
         ax.text(x[j], top, "NaN", ha="center", va="bottom", color=RED, fontsize=8)
+    if error.size <= 40:
+        for j in np.flatnonzero(error == 0):
+            ax.text(x[j], floor, "0", ha="center", va="bottom", color="k", fontsize=7)
     ax.set_yscale("log")
     lowest = min(floor, float(np.min(bound)) if bound is not None and bound.size else floor)
     ax.set_ylim(max(lowest / 3, 1e-300), top * 3)
