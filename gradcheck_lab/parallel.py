@@ -1,8 +1,12 @@
 """Run cases in worker processes: ``--jobs N`` in parallel, each case under a timeout.
 
 A worker that crashes (a segfault in a framework), runs out of memory or
-exceeds the per-case timeout is killed and replaced; its case gets an
-``error`` report saying what happened and every other case still runs. Workers
+exceeds the per-case timeout is killed and replaced, and every other case
+still runs. The worker reports which method it is running, so the culprit is
+known: the case is run again in a fresh worker with that method marked
+``error`` (saying what happened, and where) and its other methods giving
+their results. Only when no method was running (loading a module, judging)
+does the whole case become ``error``. Workers
 are started with ``spawn`` (torch and JAX are not fork-safe) and reused
 across cases, so each imports its frameworks once.
 """
@@ -30,11 +34,16 @@ def _worker(conn: Connection, methods: Sequence[str] | None, strict: bool) -> No
         item = conn.recv()
         if item is None:
             return
-        index, case = item
+        index, case, failed = item
+
+        def running(method: str, point: int) -> None:
+            conn.send(("running", method, point))
+
         try:
-            conn.send((index, verify_case(case, methods, strict), None))
+            report = verify_case(case, methods, strict, failed=failed, notify=running)
+            conn.send(("done", report, None))
         except Exception:  # noqa: BLE001 - reported as the case's error, the worker goes on
-            conn.send((index, None, traceback.format_exc(limit=3)))
+            conn.send(("done", None, traceback.format_exc(limit=3)))
 
 
 def error_report(case: Case, message: str, seconds: float = 0.0) -> CaseReport:
@@ -48,6 +57,8 @@ class _Slot:
         self.process.start()
         child.close()
         self.index: int | None = None
+        self.failed: dict[str, str] = {}  # methods of this case known to crash or hang
+        self.running: tuple[str, int] | None = None  # (method, point) now running
         self.started = 0.0
 
     def stop(self) -> None:
@@ -62,7 +73,9 @@ def run_parallel(cases: Sequence[Case], methods: Sequence[str] | None, strict: b
                  ) -> list[CaseReport]:
     """Reports in the order of ``cases``; a case whose worker dies or times out is ``error``."""
     ctx = multiprocessing.get_context("spawn")
-    pending = list(range(len(cases)))[::-1]
+    # (case index, methods known to fail on it); popped from the end
+    no_failures: dict[str, str] = {}
+    pending = [(i, no_failures) for i in range(len(cases))][::-1]
     reports: dict[int, CaseReport] = {}
     slots = [_Slot(ctx, methods, strict) for _ in range(max(1, min(jobs, len(cases))))]
 
@@ -75,8 +88,9 @@ def run_parallel(cases: Sequence[Case], methods: Sequence[str] | None, strict: b
         while len(reports) < len(cases):
             for slot in slots:
                 if slot.index is None and pending:
-                    slot.index, slot.started = pending.pop(), time.monotonic()
-                    slot.conn.send((slot.index, cases[slot.index]))
+                    slot.index, slot.failed = pending.pop()
+                    slot.running, slot.started = None, time.monotonic()
+                    slot.conn.send((slot.index, cases[slot.index], slot.failed))
             for i, slot in enumerate(slots):
                 if slot.index is None:
                     continue
@@ -84,14 +98,18 @@ def run_parallel(cases: Sequence[Case], methods: Sequence[str] | None, strict: b
                 failure = None
                 if slot.conn.poll(0.02):
                     try:
-                        index, report, trace = slot.conn.recv()
+                        kind, *message = slot.conn.recv()
                     except (EOFError, OSError):
                         slot.process.join(timeout=5)  # reap it, so the exit code is known
                         failure = (f"the worker process died (exit code "
                                    f"{slot.process.exitcode}: a crash or out of memory)")
                     else:
-                        finish(index, report if report is not None else error_report(
-                            cases[index], f"internal error: {trace}", elapsed))
+                        if kind == "running":
+                            slot.running = (message[0], message[1])
+                            continue
+                        report, trace = message
+                        finish(slot.index, report if report is not None else error_report(
+                            cases[slot.index], f"internal error: {trace}", elapsed))
                         slot.index = None
                         continue
                 elif not slot.process.is_alive():
@@ -100,7 +118,14 @@ def run_parallel(cases: Sequence[Case], methods: Sequence[str] | None, strict: b
                 elif timeout is not None and elapsed > timeout:
                     failure = f"timed out after {timeout:g} s (--timeout)"
                 if failure is not None:
-                    finish(slot.index, error_report(cases[slot.index], failure, elapsed))
+                    if slot.running is not None and slot.running[0] not in slot.failed:
+                        method, point = slot.running
+                        failed = {**slot.failed,
+                                  method: f"{failure} while running at point {point}; the "
+                                          "case's other methods were run again without it"}
+                        pending.append((slot.index, failed))  # next, in a fresh worker
+                    else:
+                        finish(slot.index, error_report(cases[slot.index], failure, elapsed))
                     slot.stop()
                     slots[i] = _Slot(ctx, methods, strict)
     finally:

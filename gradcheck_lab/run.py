@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ from gradcheck_lab.results import (
 from gradcheck_lab.verdict import judge_point, usable
 
 Target = str | Path | Case | Sequence[str | Path | Case]
+Notify = Callable[[str, int], object]  # (method, point index), before the method runs
 
 
 def load_cases(target: Target, limits: Limits = DEFAULT_LIMITS) -> list[Case]:
@@ -131,15 +132,21 @@ def _skips(case: Case, names: list[str]) -> dict[str, str]:
     return skips
 
 
-def _results(case: Case, point: Point, names: list[str], skips: dict[str, str]
-             ) -> dict[str, MethodResult]:
+def _results(case: Case, point: Point, names: list[str], skips: dict[str, str],
+             failed: Mapping[str, str], notify: Notify | None) -> dict[str, MethodResult]:
     claims = {CLAIM_PREFIX + c.name: c for c in case.claims}
     impls = {IMPL_PREFIX + i.name: i for i in case.implementations}
     results: dict[str, MethodResult] = {}
     for name in names:
         if name in skips:
             results[name] = MethodResult(name, skipped=skips[name])
-        elif name in BUILTIN_METHODS:
+            continue
+        if name in failed:
+            results[name] = MethodResult(name, error=failed[name])
+            continue
+        if notify is not None:
+            notify(name, point.index)
+        if name in BUILTIN_METHODS:
             results[name] = load_method(name).compute(case, point)
         elif name in claims:
             results[name] = compute_claim(claims[name], point)
@@ -152,19 +159,29 @@ def _results(case: Case, point: Point, names: list[str], skips: dict[str, str]
     return results
 
 
-def verify_case(case: Case, methods: Sequence[str] | None = None,
-                strict: bool = False) -> CaseReport:
+def verify_case(case: Case, methods: Sequence[str] | None = None, strict: bool = False, *,
+                failed: Mapping[str, str] | None = None, notify: Notify | None = None
+                ) -> CaseReport:
+    """Run every planned method at every point of ``case`` and judge the results.
+
+    ``failed`` maps methods already known to crash or hang on this case (found by a
+    worker process, see ``parallel``) to their error message: they are not run again
+    and are ``error``. ``notify(method, point index)`` is called before each method runs.
+    """
     start = time.perf_counter()
+    failed = failed or {}
     names = plan(case, methods)
     skips = _skips(case, names)
     expect_fail = {CLAIM_PREFIX + c.name for c in case.claims if c.expect_fail}
     expect_fail |= {IMPL_PREFIX + i.name for i in case.implementations if i.expect_fail}
     points = []
     for point in _in_dtype(case):
-        results = _results(case, point, names, skips)
+        results = _results(case, point, names, skips, failed, notify)
         kinks = kinks_at(case.expr, point.values)
         probe = results.get("fd")
-        if probe is None and (kinks or not usable(results.get("sympy"))):
+        if probe is None and (kinks or not usable(results.get("sympy"))) and "fd" not in failed:
+            if notify is not None:
+                notify("fd", point.index)
             probe = load_method("fd").compute(case, point)  # reference / kink bounds only
         points.append(judge_point(case, point, results, probe, kinks, expect_fail, strict))
     points = _unexpected_passes(points, expect_fail)
