@@ -22,6 +22,7 @@ from pathlib import Path
 from gradcheck_lab.case import Case
 from gradcheck_lab.errors import CaseFileErrors, GradcheckError, UsageError
 from gradcheck_lab.methods import BUILTIN_METHODS, CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
+from gradcheck_lab.parallel import auto_jobs
 from gradcheck_lab.results import RunReport
 
 PROG = "gradcheck-lab"
@@ -50,9 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run only shard K of N (cases sorted by name, dealt round-robin)")
     run.add_argument("--strict", action="store_true",
                      help="a result at a non-differentiable point (kink) fails the case")
-    run.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
-                     help="run cases in N worker processes (default 1: in this process; "
-                          "0: one per core)")
+    run.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                     help="run cases in N worker processes (0: one per core; default: one "
+                          "per core for large suites, else in this process)")
     run.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                      help="per-case time limit; a case over it (or whose worker crashes) is "
                           "'error' and the rest still runs (implies worker processes)")
@@ -137,7 +138,9 @@ def _run(args: argparse.Namespace) -> int:
     if shard is not None:
         cases = select_shard(cases, *shard)
     try:
-        jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+        jobs = (auto_jobs(len(cases), cores) if args.jobs is None
+                else args.jobs if args.jobs > 0 else cores)
         report = verify_with_progress(cases, methods, args.strict, jobs, args.timeout)
     except GradcheckError as exc:
         _error(str(exc))

@@ -66,3 +66,19 @@ def test_jobs_give_the_same_statuses_as_one_process() -> None:
     parallel = verify(cases, methods=methods, jobs=2)
     assert [(c.case.name, c.status) for c in parallel.cases] == \
         [(c.case.name, c.status) for c in serial.cases]
+
+
+@pytest.mark.parametrize(("cases", "cores", "jobs"), [
+    (25, 2, 1),      # cases/ on this machine: workers would cost more than they save
+    (79, 2, 1),
+    (80, 2, 2),      # 40 cases per worker: every core gets one
+    (1000, 16, 16),
+    (200, 16, 5),
+    (0, 8, 1),
+    (500, 1, 1),
+])
+def test_default_jobs_use_every_core_only_for_large_suites(cases: int, cores: int,
+                                                            jobs: int) -> None:
+    from gradcheck_lab.parallel import auto_jobs
+
+    assert auto_jobs(cases, cores) == jobs
