@@ -141,3 +141,71 @@ def _scaled_grad(y, factor: float):  # type: ignore[no-untyped-def]
             return g * factor
 
     return Scale.apply(y)
+
+
+ROSENBROCK_300 = """\
+name: rosenbrock_300
+inputs:
+  x: {random: {shape: [300], seed: 3, low: -1.0, high: 1.0}}
+expr: sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+order: 2
+"""
+
+
+def _rosenbrock_hessian(x: np.ndarray) -> np.ndarray:
+    """By hand: H_ii = 1200 x_i^2 - 400 x_(i+1) + 2 (i < n-1) + 200 (i > 0), H_i,i+1 = -400 x_i."""
+    n = x.size
+    h = np.zeros((n, n))
+    i = np.arange(n - 1)
+    h[i, i] += 1200 * x[:-1] ** 2 - 400 * x[1:] + 2
+    h[i + 1, i + 1] += 200
+    h[i, i + 1] = h[i + 1, i] = -400 * x[:-1]
+    return h
+
+
+def test_large_hessians_are_checked_by_hessian_vector_products(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    from gradcheck_lab.methods.base import HVP_KEY, hessian_directions
+
+    (tmp_path / "big.yaml").write_text(ROSENBROCK_300)
+    (case,) = load_cases(tmp_path / "big.yaml")
+    report = verify_case(case, ["sympy", "fd", *FRAMEWORKS])
+    assert report.status == "pass"
+    assert "Hessian-vector products H v for 3 seeded random directions" in report.message
+    point = report.case.points[0]
+    directions = hessian_directions(case, point)
+    assert directions is not None and directions.shape == (3, 300)
+    expected = directions @ _rosenbrock_hessian(np.asarray(point.values["x"]))
+    hessians = _hessians(report, 0)
+    assert hessians["fd"] is None  # no fd Hessian above 60 elements
+    for method in ("sympy", *FRAMEWORKS):
+        for j in range(3):
+            np.testing.assert_allclose(hessians[method]["x"][HVP_KEY.format(j)], expected[j],
+                                       rtol=1e-11, atol=1e-9, err_msg=method)
+
+
+def test_a_wrong_large_hessian_is_caught_by_its_products() -> None:
+    torch = pytest.importorskip("torch")
+
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # type: ignore[no-untyped-def, override]
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, g):  # type: ignore[no-untyped-def, override]
+            (x,) = ctx.saved_tensors
+            return g * 3 * x.detach() ** 2  # the second derivative is lost
+
+    def f(x):  # type: ignore[no-untyped-def]
+        return Cube.apply(x).sum()
+
+    values = np.linspace(-1.0, 2.0, 250).tolist()
+    with pytest.raises(GradientMismatch, match=r"hessian\[x,·v0\]") as info:
+        check(f, expr="sum(x**3)", inputs={"x": values}, order=2)
+    verdict = next(v for v in info.value.report.points[0].verdicts
+                   if v.method == "impl:function")
+    assert verdict.status == "fail"
+    np.testing.assert_array_equal(verdict.result.hessian["x"]["·v1"], np.zeros(250))

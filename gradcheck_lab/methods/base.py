@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import time
+import zlib
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -56,6 +57,39 @@ def jacobian_to_target(case: Case, jacobian: Mapping[str, np.ndarray]) -> dict[s
 def wants_hessian(case: Case) -> bool:
     """``order: 2`` on a scalar output (or a cotangent, which makes it one)."""
     return case.order == 2 and (case.is_scalar or case.cotangent is not None)
+
+
+HVP_ABOVE = 200  # differentiated elements above which order 2 checks Hessian-vector products
+HVP_DIRECTIONS = 3
+HVP_KEY = "·v{}"  # the Hessian "column" of direction j: hessian[a]["·v0"] = (H v_0)[a]
+
+
+def hessian_directions(case: Case, point: Point) -> np.ndarray | None:
+    """Seeded random directions (k, n) for Hessian-vector products, or None (full Hessian).
+
+    Above ``HVP_ABOVE`` differentiated elements a full Hessian (n^2 entries, n
+    reverse sweeps) is too costly, so every method computes ``H v`` for the same
+    ``HVP_DIRECTIONS`` standard normal directions over the concatenated inputs,
+    seeded from the case name and the point: a wrong entry of H changes ``H v``
+    with probability 1.
+    """
+    n = sum(int(np.prod(spec.shape)) if spec.shape else 1 for spec in case.wrt)
+    if not wants_hessian(case) or n <= HVP_ABOVE:
+        return None
+    rng = np.random.default_rng([zlib.crc32(case.name.encode()), point.index])
+    return rng.standard_normal((HVP_DIRECTIONS, n))
+
+
+def split_hvp(case: Case, products: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """(k, n) products ``H v_j`` -> ``{input: {"·v0": part of H v_0 in the input's shape}}``."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    offset = 0
+    for spec in case.wrt:
+        size = int(np.prod(spec.shape)) if spec.shape else 1
+        out[spec.name] = {HVP_KEY.format(j): row[offset:offset + size].reshape(spec.shape)
+                          for j, row in enumerate(products)}
+        offset += size
+    return out
 
 
 def split_hessian(case: Case, matrix: np.ndarray) -> dict[str, dict[str, np.ndarray]]:

@@ -23,6 +23,7 @@ from gradcheck_lab.case import Case, Implementation, Point
 from gradcheck_lab.methods import IMPL_PREFIX
 from gradcheck_lab.methods.base import (
     as_float64,
+    hessian_directions,
     missing_module,
     point_arrays,
     timed,
@@ -99,8 +100,8 @@ def _torch(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
     _check_output(case, tuple(out.shape))
     names = [spec.name for spec in case.wrt]
     wrt = [values[n] for n in names]
-    hessian = double_backward_hessian(case, out, wrt) if wants_hessian(case) and \
-        out.requires_grad else None
+    hessian = double_backward_hessian(case, out, wrt, hessian_directions(case, point)) \
+        if wants_hessian(case) and out.requires_grad else None
     grads = reverse_gradients(case, out, wrt)
     return as_float64(out.detach().cpu()), dict(zip(names, grads, strict=True)), hessian
 
@@ -117,7 +118,9 @@ def _jax(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
 
     f, primals, names = as_function(case, point, evaluate_user)
     out, grads = reverse_mode(case, f, primals)
-    second = hessian(case, f, primals, forward=False) if wants_hessian(case) and primals else None
+    second = hessian(case, f, primals, forward=False,
+                     directions=hessian_directions(case, point)) \
+        if wants_hessian(case) and primals else None
     return (as_float64(out), {n: as_float64(g) for n, g in zip(names, grads, strict=True)},
             second)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.methods.base import (
     as_float64,
+    hessian_directions,
     jacobian_to_target,
     missing_module,
     timed,
@@ -32,7 +33,8 @@ def compute(case: Case, point: Point) -> MethodResult:
         jacobian = {n: as_float64(j) for n, j in zip(names, jacs, strict=True)}
         return MethodResult(NAME, value=as_float64(out),
                             gradient=jacobian_to_target(case, jacobian),
-                            hessian=hessian(case, f, primals, forward=True)
+                            hessian=hessian(case, f, primals, forward=True,
+                                            directions=hessian_directions(case, point))
                             if wants_hessian(case) and primals else None)
 
     return timed(NAME, run)

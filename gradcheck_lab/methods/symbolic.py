@@ -23,7 +23,13 @@ import sympy as sp
 from gradcheck_lab.backends.sympy_ops import exact, make_backend
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
-from gradcheck_lab.methods.base import split_hessian, timed, wants_hessian
+from gradcheck_lab.methods.base import (
+    hessian_directions,
+    split_hessian,
+    split_hvp,
+    timed,
+    wants_hessian,
+)
 from gradcheck_lab.numeric import precise_eval as pe
 from gradcheck_lab.numeric.symbolic_grad import gradient
 from gradcheck_lab.results import MethodResult
@@ -130,6 +136,18 @@ def hessian(case: Case, point: Point) -> dict[str, dict[str, np.ndarray]]:
             for n, syms in model.symbols.items() for idx, s in np.ndenumerate(syms)}
     values = pe.evaluate(order, {k: v for k, v in subs.items()})
     flat = [s for spec in case.wrt for s in model.symbols[spec.name].ravel()]
+    directions = hessian_directions(case, point)
+    if directions is not None:
+        # H v = grad(grad f . v): one reverse sweep over the gradient's DAG per direction
+        products = []
+        for v in directions:
+            seeds: dict[sp.Basic, Any] = {}
+            for g, weight in zip(grads, v, strict=True):
+                if isinstance(g, sp.Basic) and not g.is_number:
+                    seeds[g] = seeds.get(g, 0) + as_received(weight)
+            adj = pe.reverse(order, values, seeds, model.targets)
+            products.append([float(adj[s]) for s in flat])
+        return split_hvp(case, np.array(products, dtype=np.float64))
     rows = []
     for g in grads:
         adj = pe.reverse(order, values, {g: pe.mpf(1)}, model.targets)

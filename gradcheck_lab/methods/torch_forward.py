@@ -8,9 +8,11 @@ from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.methods.base import (
     as_float64,
+    hessian_directions,
     jacobian_to_target,
     missing_module,
     split_hessian,
+    split_hvp,
     timed,
     wants_hessian,
 )
@@ -58,8 +60,14 @@ def compute(case: Case, point: Point) -> MethodResult:
                                                for q, s in zip(parts, shapes, strict=True)]))
 
             x0 = torch.cat([p.reshape(-1) for p in primals])
-            # forward over reverse (torch.func.hessian = jacfwd(jacrev))
-            hessian = split_hessian(case, as_float64(torch.func.hessian(flat)(x0)))
+            directions = hessian_directions(case, point)
+            if directions is None:
+                # forward over reverse (torch.func.hessian = jacfwd(jacrev))
+                hessian = split_hessian(case, as_float64(torch.func.hessian(flat)(x0)))
+            else:  # H v by forward over reverse: the JVP of the gradient along v
+                grad = torch.func.grad(flat)
+                hessian = split_hvp(case, np.stack([as_float64(torch.func.jvp(
+                    grad, (x0,), (torch.as_tensor(v, dtype=x0.dtype),))[1]) for v in directions]))
         return MethodResult(NAME, value=as_float64(out.detach().cpu().numpy()),
                             gradient=jacobian_to_target(case, jacobian), hessian=hessian)
 

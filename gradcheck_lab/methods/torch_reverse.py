@@ -10,8 +10,10 @@ from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.methods.base import (
     as_float64,
+    hessian_directions,
     missing_module,
     split_hessian,
+    split_hvp,
     timed,
     wants_hessian,
 )
@@ -71,14 +73,31 @@ def scalar_target(case: Case, out: Any) -> Any:
     return (torch.tensor(np.asarray(case.cotangent), dtype=out.dtype) * out).sum()
 
 
-def double_backward_hessian(case: Case, out: Any, wrt: list[Any]) -> dict[str, Any]:
-    """Hessian by reverse over reverse: a create_graph gradient, then one backward per entry."""
+def double_backward_hessian(case: Case, out: Any, wrt: list[Any],
+                            directions: np.ndarray | None = None) -> dict[str, Any]:
+    """Hessian by reverse over reverse: a create_graph gradient, then one backward per entry.
+
+    With ``directions`` (k, n), the Hessian-vector products ``H v = grad(grad f . v)``
+    instead: one backward per direction.
+    """
     import torch
 
     target = scalar_target(case, out)
     grads = torch.autograd.grad(target, wrt, create_graph=True, allow_unused=True)
     flat = torch.cat([(torch.zeros_like(w) if g is None else g).reshape(-1)
                       for g, w in zip(grads, wrt, strict=True)])
+    if directions is not None:
+        products = []
+        for v in directions:
+            if not flat.requires_grad:  # a linear function: H = 0
+                products.append(np.zeros(flat.numel()))
+                continue
+            dot = (flat * torch.as_tensor(v, dtype=flat.dtype)).sum()
+            second = torch.autograd.grad(dot, wrt, retain_graph=True, allow_unused=True)
+            products.append(np.concatenate([np.zeros(w.numel()) if h is None
+                                            else as_float64(h).reshape(-1)
+                                            for h, w in zip(second, wrt, strict=True)]))
+        return split_hvp(case, np.stack(products))
     rows = []
     for k in range(flat.numel()):
         if not flat[k].requires_grad:
@@ -99,8 +118,8 @@ def compute(case: Case, point: Point) -> MethodResult:
         out = evaluate(case.expr, make_backend(torch_dtype(case)), values)
         names = [spec.name for spec in case.wrt]
         wrt = [values[n] for n in names]
-        hessian = double_backward_hessian(case, out, wrt) if wants_hessian(case) and \
-            out.requires_grad else None
+        hessian = double_backward_hessian(case, out, wrt, hessian_directions(case, point)) \
+            if wants_hessian(case) and out.requires_grad else None
         grads = reverse_gradients(case, out, wrt)
         return MethodResult(NAME, value=as_float64(out.detach().cpu()),
                             gradient=dict(zip(names, grads, strict=True)), hessian=hessian)
