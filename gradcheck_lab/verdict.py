@@ -30,6 +30,12 @@ class Reference:
     result: MethodResult
     bounds: Mapping[str, tuple[np.ndarray, np.ndarray]] | None  # set at a kink point
     estimate: Mapping[str, np.ndarray] | None  # fd's error estimate, when fd is the reference
+    # how far the exact result moves under input rounding (symbolic.conditioning), when
+    # measured: added to the bounds of the float methods
+    spread: Mapping[str, np.ndarray] | None = None
+
+# results not computed in floating point from the case's inputs: never widened
+EXACT_OR_QUOTED = ("sympy", "expect")
 
 
 def usable(result: MethodResult | None) -> bool:
@@ -197,6 +203,10 @@ def _bound(tol: Tolerance, ref: np.ndarray, name: str, result: MethodResult,
         if source is not None and name in source:
             est = np.asarray(source[name])
             bound = bound + FD_ESTIMATE_FACTOR * np.where(np.isfinite(est), est, 0.0)
+    spread = reference.spread
+    if spread is not None and name in spread and method not in EXACT_OR_QUOTED:
+        # not measurable (the perturbed point leaves the domain): no allowance
+        bound = bound + np.where(np.isfinite(spread[name]), spread[name], 0.0)
     return np.asarray(bound)
 
 
@@ -215,14 +225,19 @@ def _status(mismatches: list[Mismatch], at_kink: bool, expect_fail: bool,
 
 def judge_point(case: Case, point: Point, results: Mapping[str, MethodResult],
                 probe: MethodResult | None, kinks: tuple[str, ...],
-                expect_fail: Collection[str], kinks_fail: bool) -> PointReport:
-    """Every method at one point; ``probe`` is an fd result used for the reference and kinks."""
+                expect_fail: Collection[str], kinks_fail: bool,
+                spread: Mapping[str, np.ndarray] | None = None) -> PointReport:
+    """Every method at one point; ``probe`` is an fd result used for the reference and kinks.
+
+    ``spread``: the point's conditioning (see ``Reference.spread``), once measured.
+    """
     chosen = choose_reference(results, probe)
     bounds = kink_bounds(kinks, probe, case)
     reference = None
     if chosen is not None:
         name, result = chosen
-        reference = Reference(name, result, bounds, estimates(result) if name == "fd" else None)
+        reference = Reference(name, result, bounds, estimates(result) if name == "fd" else None,
+                              spread if name == "sympy" else None)
     verdicts = tuple(judge(case, r, reference, m in expect_fail, kinks_fail or case.kinks == "fail")
                      for m, r in results.items())
     return PointReport(point, None if chosen is None else chosen[0],

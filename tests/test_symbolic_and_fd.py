@@ -63,8 +63,8 @@ def _poly(x: np.ndarray) -> np.ndarray:
 def test_ridders_on_a_cubic() -> None:
     x = np.array([1.5])
 
-    def quotient(h: float) -> tuple[np.ndarray, np.ndarray]:
-        return (_poly(x + h) - _poly(x - h)) / (2 * h), np.zeros(1)
+    def quotient(h: float) -> tuple[np.ndarray, np.ndarray, float]:
+        return (_poly(x + h) - _poly(x - h)) / (2 * h), np.zeros(1), h
 
     value, err = ridders(quotient, 0.1, power=2)
     assert value[0] == pytest.approx(3 * 1.5**2 + 2, rel=1e-14)
@@ -75,6 +75,8 @@ def test_ridders_on_a_cubic() -> None:
     ("log(x)", 1e-8, 1e8),                       # domain edge: steps never cross 0
     ("sqrt(x)", 1e-10, 0.5 / math.sqrt(1e-10)),
     ("sin(x)", 1e8, math.cos(1e8)),              # large offset
+    ("sin(x)", 1e12, math.cos(1e12)),            # ulp 1.2e-4: steps must stay symmetric
+    ("sin(x)", -1e12, math.cos(-1e12)),
     ("1/x + 1.0e6", 3.0, -1 / 9),                # large constant: round-off
     ("arcsin(x)", 0.999999, 1 / math.sqrt(1 - 0.999999**2)),
     ("log(x)", 1e-300, 1e300),
@@ -86,6 +88,18 @@ def test_fd_accuracy_at_hard_points(expr: str, x: float, exact: float) -> None:
     assert abs(got - exact) <= 1e-9 * abs(exact)
     # the estimate is honest within the factor the verdict applies to it
     assert abs(got - exact) <= FD_ESTIMATE_FACTOR * est
+
+
+def test_fd_far_from_the_origin_is_honest_about_its_error() -> None:
+    """Found by fuzzing: at x = 2.6e10 asymmetric realised steps gave rel. error 0.067."""
+    x = 2.6e10
+    exact = (-math.sin(math.tanh(math.sin(x))) * (1 - math.tanh(math.sin(x)) ** 2)
+             * math.cos(x))
+    case = case_from(f"name: a\ninputs: {{x: {x!r}}}\nexpr: cos(tanh(sin(x)))")
+    result = fd.compute(case, case.points[0])
+    got, est = float(result.gradient["x"]), float(result.error_estimate["x"])
+    assert abs(got - exact) <= 1e-7 * abs(exact)  # 2.3e-8 now
+    assert abs(got - exact) <= FD_ESTIMATE_FACTOR * est  # so the verdict does not false-alarm
 
 
 def test_fd_one_sided_bounds_at_abs_kink() -> None:
