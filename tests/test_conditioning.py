@@ -76,3 +76,17 @@ def test_fd_resolves_a_function_that_varies_much_faster_than_its_input() -> None
     assert math.isclose(got, exact, rel_tol=1e-9)
     assert abs(got - exact) <= FD_ESTIMATE_FACTOR * est
     assert np.isclose(exact, 25942.149820648123, rtol=1e-12)
+
+
+def test_a_sympy_failure_while_writing_formulas_does_not_fail_the_case(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by fuzzing: SymPy's assumption system raised from inside formulas()."""
+    import sympy as sp
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise sp.core.facts.InconsistentAssumptions({}, "even", True)
+
+    monkeypatch.setattr(symbolic, "_formulas", broken)
+    case = case_from("name: c\ninputs: {x: [1.0, 2.0]}\nexpr: sum(x ** 2)")
+    report = verify_case(case, ["sympy", "fd"])
+    assert report.status == "pass" and report.formulas == {}

@@ -207,7 +207,20 @@ def compute(case: Case, point: Point) -> MethodResult:
 
 
 def formulas(case: Case) -> dict[str, str]:
-    """Readable symbolic derivatives per differentiated input (first elements of arrays)."""
+    """Readable symbolic derivatives per differentiated input (first elements of arrays).
+
+    For reading only, so it never raises: SymPy's assumption system can itself fail
+    while auto-evaluating a product (found by fuzzing: ``InconsistentAssumptions`` and
+    ``KeyError: 'infinite'`` from ``2*(2 + tanh(...))**-2``, depending on SymPy's
+    cache); then there are no formulas.
+    """
+    try:
+        return _formulas(case)
+    except Exception:  # noqa: BLE001 - a display aid must not fail the case
+        return {}
+
+
+def _formulas(case: Case) -> dict[str, str]:
     model = build(case)
     if len(model.targets) > FORMULA_MAX_ELEMENTS or (model.output.size > 1
                                                      and case.cotangent is None):

@@ -81,7 +81,11 @@ def render_show(report: CaseReport, console: Console) -> None:
                       f"(more than {MAX_SYMBOLIC_ELEMENTS})[/dim]")
     else:
         console.print("[bold]symbolic derivatives[/bold]")
-        for label, pretty in derivatives(case):
+        try:
+            pairs = derivatives(case)
+        except Exception as exc:  # noqa: BLE001 - SymPy's assumptions can fail (see formulas)
+            pairs = [(f"not available: SymPy failed ({type(exc).__name__})", "")]
+        for label, pretty in pairs:
             console.print(f"  {escape(label)}" + (" =" if pretty else ""), highlight=False)
             for line in pretty.splitlines():
                 console.print("      " + escape(line), highlight=False, soft_wrap=True)
