@@ -90,3 +90,25 @@ def test_a_sympy_failure_while_writing_formulas_does_not_fail_the_case(
     case = case_from("name: c\ninputs: {x: [1.0, 2.0]}\nexpr: sum(x ** 2)")
     report = verify_case(case, ["sympy", "fd"])
     assert report.status == "pass" and report.formulas == {}
+
+
+def test_fd_does_not_trust_steps_below_the_functions_resolution() -> None:
+    # found by fuzzing: sin(sin(x + s)) with s = -1e11 moves only in steps of 1.5e-5 of
+    # x + s; a refining sweep from tiny steps saw a flat tableau and returned 0 with an
+    # estimate of 3e-9 (the exact gradient is -0.0755, 0.2405, 0.2600 with this cotangent)
+    case = case_from("name: c\ninputs: {x: [-1.0, -1.0, -1.0], s: -1.0e11}\n"
+                     "expr: sin(sin(x + s))\ncotangent: [0.2, -0.6, -0.65]")
+    exact = np.array([0.2, -0.6, -0.65]) * math.cos(math.sin(-1e11 - 1)) * math.cos(-1e11 - 1)
+    result = fd.compute(case, case.points[0])
+    got, est = result.gradient["x"], result.error_estimate["x"]
+    assert np.all(np.abs(got - exact) <= FD_ESTIMATE_FACTOR * est)
+    np.testing.assert_allclose(got, exact, rtol=1e-5)
+
+
+def test_fd_refines_when_the_coarse_result_is_unreliable() -> None:
+    # found by fuzzing: sin(x . x) at x_3 = -100 varies on 0.005 in x_3; the coarse
+    # sweeps gave 0.068 +- 0.023 for -134.8
+    case = case_from("name: c\ninputs: {x: [-1.0, -1.0, -100.0]}\nexpr: sin(dot(x, x))")
+    result = fd.compute(case, case.points[0])
+    exact = np.array([-2.0, -2.0, -200.0]) * math.cos(10002.0)
+    np.testing.assert_allclose(result.gradient["x"], exact, rtol=1e-9)

@@ -19,7 +19,8 @@ from gradcheck_lab.expr.evaluate import evaluate_all
 from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import split_hessian, timed, wants_hessian
-from gradcheck_lab.numeric.finite_diff import derivative, second_derivative
+from gradcheck_lab.numeric.finite_diff import derivative
+from gradcheck_lab.numeric.second_difference import second_derivative
 from gradcheck_lab.results import MethodResult, Projection
 
 NAME = "fd"

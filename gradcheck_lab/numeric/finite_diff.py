@@ -44,6 +44,7 @@ H0 = 0.1  # first step, relative to max(1, |x|)
 REFINE_REL = 1e-6  # an estimate above this x |value| starts a sweep from a smaller step
 REFINE_FACTOR = 1000.0  # each such sweep starts this much lower...
 REFINE_STEPS = 4  # ...at most this many times
+REFINE_HOPELESS = 0.01  # a coarse estimate above this x |value|: the value is not trusted
 LOG_DIVISOR = 10.0  # second sweep: first step H0 * max(1, log(1 + |x|) / LOG_DIVISOR)
 SHRINK = 1.6  # step ratio between tableau rows
 LEVELS = 14  # tableau rows at most
@@ -129,7 +130,7 @@ def log_scale(x: float) -> float:
     return max(1.0, float(np.log1p(abs(x))) / LOG_DIVISOR)
 
 
-def _same(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+def same_signature(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
     return len(a) == len(b) and all(
         x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
@@ -161,7 +162,7 @@ def derivative(f: Function, guard: Guard, x: Vector, k: int, at_kink: bool = Fal
             return None
         with np.errstate(all="ignore"):
             value = f(xp)
-        if not np.all(np.isfinite(value)) or not _same(guard(xp), reference):
+        if not np.all(np.isfinite(value)) or not same_signature(guard(xp), reference):
             return None
         return value
 
@@ -173,13 +174,13 @@ def derivative(f: Function, guard: Guard, x: Vector, k: int, at_kink: bool = Fal
         if plus is None or minus is None:
             return None
         width = realised(h) - realised(-h)
-        return ((plus - minus) / width, (EPS * np.abs(plus) + EPS * np.abs(minus)) / width,
-                width / 2)
+        rounding = (EPS * np.abs(plus) + EPS * np.abs(minus)) / width
+        return (plus - minus) / width, rounding, width / 2
 
     sweeps = []
     starts = sorted({H0 * scale, H0 * log_scale(float(x[k]))})
     for start in starts:
-        h = _first_valid(central, start, KINK_FLOOR * scale if at_kink else 0.0)
+        h = first_valid(central, start, KINK_FLOOR * scale if at_kink else 0.0)
         if h is not None:
             sweeps.append(ridders(central, h, power=2))
     if sweeps:
@@ -222,17 +223,23 @@ def _refine(quotient: Quotient, value: np.ndarray, error: np.ndarray, start: flo
         if not np.any(error > REFINE_REL * np.abs(value)):
             break
         start /= REFINE_FACTOR
-        h = _first_valid(quotient, start, floor)
+        h = first_valid(quotient, start, floor)
         if h is None:
             break
         other_value, other_error = ridders(quotient, h, power=2)
-        take = other_error < error
+        # a smaller sweep is believed where it agrees with the coarser result, or where
+        # that result is hopeless (its estimate over 1% of its value): steps below the
+        # function's resolution (x + 1e11 moves in steps of 1.5e-5) give a flat tableau,
+        # 0 with a tiny estimate, which must not replace a sound coarse value
+        hopeless = error > REFINE_HOPELESS * np.abs(value)
+        agrees = np.abs(other_value - value) <= error + other_error
+        take = (other_error < error) & (hopeless | agrees)
         value = np.where(take, other_value, value)
         error = np.where(take, other_error, error)
     return value, error
 
 
-def _first_valid(quotient: Quotient, h: float, floor: float = 0.0) -> float | None:
+def first_valid(quotient: Quotient, h: float, floor: float = 0.0) -> float | None:
     """The first step of a sweep: ``h`` divided until valid, then quartered if it was cut."""
     for cuts in range(MAX_SEARCH):
         if h < floor:
@@ -266,75 +273,5 @@ def _one_sided(f0: np.ndarray, sign: float, scale: float, guard: Guard,
         return ((value - f0) / width, (EPS * np.abs(value) + EPS * np.abs(f0)) / abs(width),
                 abs(width))
 
-    first = _first_valid(quotient, h)
+    first = first_valid(quotient, h)
     return None if first is None else ridders(quotient, first, power=1)
-
-
-def second_derivative(f: Function, guard: Guard, x: Vector, i: int, j: int
-                      ) -> tuple[float, float]:
-    """d2 F / dx_i dx_j of a scalar F (``f`` returns one element), with an error estimate.
-
-    Central second differences on realised steps: the diagonal uses
-    ``((F(x+a) - F(x))/a - (F(x) - F(x-b))/b) * 2/(a+b)``, the mixed entries
-    ``(F(++) - F(+-) - F(-+) + F(--)) / ((a_i+b_i)(a_j+b_j))``; both have
-    error series in even powers of h, so Ridders' tableau (power 2) applies,
-    with the same two first steps and guard rule as ``derivative``. Round-off
-    grows like eps |F| / h^2 and enters the estimate.
-    """
-    f0 = float(f(x)[0])
-    g0 = guard(x)
-
-    def at(delta: dict[int, float]) -> tuple[float, Vector] | None:
-        xp = x.copy()
-        for k, d in delta.items():
-            xp[k] += d
-        with np.errstate(all="ignore"):
-            value = f(xp)
-        if not np.all(np.isfinite(value)) or not _same(guard(xp), g0):
-            return None
-        return float(value[0]), xp
-
-    def symmetric(k: int, h: float) -> float:
-        """The realised step along k, when x_k - step is exact too; else h itself."""
-        step = float((x[k] + h) - x[k])
-        return step if step != 0 and float(x[k] - (x[k] - step)) == step else h
-
-    def quotient(h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
-        if i == j:
-            h = symmetric(i, h)
-            plus, minus = at({i: h}), at({i: -h})
-            if plus is None or minus is None:
-                return None
-            a, b = plus[1][i] - x[i], x[i] - minus[1][i]
-            if a == 0 or b == 0:
-                return None
-            value = ((plus[0] - f0) / a - (f0 - minus[0]) / b) * 2 / (a + b)
-            noise = EPS * (abs(plus[0]) + 2 * abs(f0) + abs(minus[0])) / (a * b)
-            return np.array([value]), np.array([noise]), float((a + b) / 2)
-        hi, hj = symmetric(i, h), symmetric(j, h)
-        corners = [at({i: si * hi, j: sj * hj}) for si in (1, -1) for sj in (1, -1)]
-        if any(c is None for c in corners):
-            return None
-        pp, pm, mp, mm = (c for c in corners if c is not None)
-        wi = pp[1][i] - mp[1][i]
-        wj = pp[1][j] - pm[1][j]
-        if wi == 0 or wj == 0:
-            return None
-        value = (pp[0] - pm[0] - mp[0] + mm[0]) / (wi * wj)
-        noise = EPS * (abs(pp[0]) + abs(pm[0]) + abs(mp[0]) + abs(mm[0])) / abs(wi * wj)
-        return np.array([value]), np.array([noise]), float(np.sqrt(abs(wi * wj)) / 2)
-
-    scale = max(1.0, abs(float(x[i])), abs(float(x[j])))
-    far = log_scale(max(abs(float(x[i])), abs(float(x[j]))))
-    best: tuple[np.ndarray, np.ndarray] | None = None
-    for start in sorted({H0 * scale, H0 * far}):
-        h = _first_valid(quotient, start)
-        if h is None:
-            continue
-        value, error = ridders(quotient, h, power=2)
-        if best is None or (error[0] < best[1][0]
-                            and abs(value[0] - best[0][0]) <= error[0] + best[1][0]):
-            best = (value, error)
-    if best is None:
-        return float("nan"), float("nan")
-    return float(best[0][0]), float(best[1][0])
