@@ -16,7 +16,7 @@ derivative 0 away from their jump; at the jump the verdict's kink rule applies.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -68,6 +68,15 @@ def _number(node: sp.Basic) -> Any:
     if node in (sp.oo, sp.zoo, sp.nan, -sp.oo):
         return NAN if node in (sp.zoo, sp.nan) else _CTX.mpf("inf") * (1 if node is sp.oo else -1)
     return _CTX.mpf(str(sp.N(node, DIGITS)))
+
+
+def dependents(order: Sequence[sp.Basic], targets: Collection[sp.Basic]) -> set[sp.Basic]:
+    """The nodes of ``order`` (children first) that are or depend on a target."""
+    depends: set[sp.Basic] = set()
+    for node in order:
+        if node in targets or any(a in depends for a in node.args):
+            depends.add(node)
+    return depends
 
 
 def post_order(roots: Sequence[sp.Basic]) -> list[sp.Basic]:
@@ -152,10 +161,7 @@ def _local(node: sp.Basic, index: int, args: list[Any], value: Any) -> Any:
 def reverse(order: Sequence[sp.Basic], values: Mapping[sp.Basic, Any],
             seeds: Mapping[sp.Basic, Any], targets: frozenset[sp.Basic]) -> dict[sp.Basic, Any]:
     """Adjoints of ``targets`` given output ``seeds`` (one reverse sweep)."""
-    depends: set[sp.Basic] = set()
-    for node in order:
-        if node in targets or any(a in depends for a in node.args):
-            depends.add(node)
+    depends = dependents(order, targets)
     adjoint: dict[sp.Basic, Any] = dict(seeds)
     for node in reversed(order):
         if node in targets or node not in depends or node not in adjoint:

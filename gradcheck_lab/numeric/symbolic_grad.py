@@ -22,6 +22,8 @@ from collections.abc import Iterable, Sequence
 import sympy as sp
 from sympy.core.function import Application
 
+from gradcheck_lab.numeric.precise_eval import dependents, post_order
+
 _PIECEWISE_CONSTANT = (sp.sign, sp.Heaviside, sp.floor, sp.ceiling)
 
 
@@ -44,36 +46,11 @@ def _local_derivative(node: sp.Basic, index: int) -> sp.Expr:
     raise TypeError(f"no derivative rule for {type(node).__name__}")
 
 
-def _post_order(root: sp.Basic, targets: frozenset[sp.Symbol]) -> tuple[list[sp.Basic],
-                                                                           set[sp.Basic]]:
-    """Nodes children-first, and the set of nodes that depend on any target symbol."""
-    order: list[sp.Basic] = []
-    depends: set[sp.Basic] = set()
-    visited: set[sp.Basic] = set()
-    stack: list[tuple[sp.Basic, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            if node in targets or any(a in depends for a in node.args):
-                depends.add(node)
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        if node.is_Atom:
-            continue
-        for arg in node.args:
-            if arg not in visited:
-                stack.append((arg, False))
-    return order, depends
-
-
 def gradient(output: sp.Expr, symbols: Sequence[sp.Symbol]) -> list[sp.Expr]:
     """d output / d s for every symbol ``s``, exact, in one reverse sweep."""
     targets = frozenset(symbols)
-    order, depends = _post_order(sp.sympify(output), targets)
+    order = post_order([sp.sympify(output)])
+    depends = dependents(order, targets)
     adjoint: dict[sp.Basic, list[sp.Expr]] = {sp.sympify(output): [sp.Integer(1)]}
     for node in reversed(order):
         if node not in depends or node not in adjoint or node in targets:
