@@ -119,6 +119,12 @@ def ridders(quotient: Quotient, h: float, power: int) -> tuple[np.ndarray, np.nd
     return best, err
 
 
+def symmetric_step(x: float, h: float) -> float:
+    """``(x + h) - x`` when ``x - that`` is exact too (a symmetric stencil), else ``h``."""
+    step = (x + h) - x
+    return step if step != 0 and x - (x - step) == step else h
+
+
 def log_scale(x: float) -> float:
     """``max(1, log(1 + |x|) / LOG_DIVISOR)``: the second sweep's first step over ``H0``.
 
@@ -167,9 +173,7 @@ def derivative(f: Function, guard: Guard, x: Vector, k: int, at_kink: bool = Fal
         return value
 
     def central(h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
-        step = realised(h)
-        if realised(-step) == -step:  # x + step and x - step are exact: symmetric stencil
-            h = step
+        h = symmetric_step(float(x[k]), h)
         plus, minus = evaluate(h, g0), evaluate(-h, g0)
         if plus is None or minus is None:
             return None

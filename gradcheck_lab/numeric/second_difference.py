@@ -19,6 +19,7 @@ from gradcheck_lab.numeric.finite_diff import (
     log_scale,
     ridders,
     same_signature,
+    symmetric_step,
 )
 
 
@@ -46,14 +47,9 @@ def second_derivative(f: Function, guard: Guard, x: Vector, i: int, j: int
             return None
         return float(value[0]), xp
 
-    def symmetric(k: int, h: float) -> float:
-        """The realised step along k, when x_k - step is exact too; else h itself."""
-        step = float((x[k] + h) - x[k])
-        return step if step != 0 and float(x[k] - (x[k] - step)) == step else h
-
     def quotient(h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
         if i == j:
-            h = symmetric(i, h)
+            h = symmetric_step(float(x[i]), h)
             plus, minus = at({i: h}), at({i: -h})
             if plus is None or minus is None:
                 return None
@@ -63,7 +59,7 @@ def second_derivative(f: Function, guard: Guard, x: Vector, i: int, j: int
             value = ((plus[0] - f0) / a - (f0 - minus[0]) / b) * 2 / (a + b)
             noise = EPS * (abs(plus[0]) + 2 * abs(f0) + abs(minus[0])) / (a * b)
             return np.array([value]), np.array([noise]), float((a + b) / 2)
-        hi, hj = symmetric(i, h), symmetric(j, h)
+        hi, hj = symmetric_step(float(x[i]), h), symmetric_step(float(x[j]), h)
         corners = [at({i: si * hi, j: sj * hj}) for si in (1, -1) for sj in (1, -1)]
         if any(c is None for c in corners):
             return None
