@@ -84,6 +84,14 @@ def as_received(value: Any) -> Any:
     return pe.mpf(float(value))
 
 
+def _seeds(nodes: list[Any], weights: Any) -> dict[sp.Basic, Any]:
+    """Reverse-sweep seeds: each node's weight, summed where a node appears twice."""
+    seeds: dict[sp.Basic, Any] = {}
+    for node, weight in zip(nodes, weights, strict=True):
+        seeds[node] = seeds.get(node, 0) + as_received(weight)
+    return seeds
+
+
 def _floats(values: list[Any], shape: tuple[int, ...]) -> np.ndarray:
     return np.array([float(v) for v in values], dtype=np.float64).reshape(shape)
 
@@ -115,11 +123,8 @@ def derivatives(case: Case, point: Point, perturb: Mapping[str, np.ndarray] | No
                 for n in wrt}
 
     if case.is_scalar or case.cotangent is not None:
-        seeds: dict[sp.Basic, Any] = {}
         weights = [1] if case.cotangent is None else np.asarray(case.cotangent).ravel()
-        for node, weight in zip(outputs, weights, strict=True):
-            seeds[node] = seeds.get(node, 0) + as_received(weight)
-        return value, sweep(seeds)
+        return value, sweep(_seeds(outputs, weights))
     rows = [sweep({node: pe.mpf(1)}) for node in outputs]
     return value, {n: np.stack([r[n] for r in rows]).reshape(case.gradient_shape(n))
                    for n in wrt}
@@ -177,11 +182,7 @@ def hessian(case: Case, point: Point) -> dict[str, dict[str, np.ndarray]]:
         # H v = grad(grad f . v): one reverse sweep over the gradient's DAG per direction
         products = []
         for v in directions:
-            seeds: dict[sp.Basic, Any] = {}
-            for g, weight in zip(grads, v, strict=True):
-                if isinstance(g, sp.Basic) and not g.is_number:
-                    seeds[g] = seeds.get(g, 0) + as_received(weight)
-            adj = pe.reverse(order, values, seeds, model.targets)
+            adj = pe.reverse(order, values, _seeds(grads, v), model.targets)
             products.append([float(adj[s]) for s in flat])
         return split_hvp(case, np.array(products, dtype=np.float64))
     rows = []
