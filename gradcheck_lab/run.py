@@ -224,12 +224,11 @@ def _within_conditioning(case: Case, point: Point, judged: PointReport,
         return judged
     again = judge_point(case, point, results, probe, kinks, expect_fail, strict, spread)
     before = {v.method: v for v in judged.verdicts}
+    worst_rel = max((_relative(s, ref) for n, s in spread.items()
+                     for ref in [_reference_of(judged, n)] if ref is not None), default=0.0)
     verdicts = []
     for v in again.verdicts:
         if v.method in failing and v.status == "pass":
-            worst_rel = max((_relative(s, ref) for n, s in spread.items()
-                             for ref in [_reference_of(judged, n)] if ref is not None),
-                            default=0.0)
             v = dataclasses.replace(v, message=(
                 f"passes only within the point's conditioning: inputs moved by "
                 f"{CONDITION_ULPS:g} ulps move the exact result by up to rel. "
