@@ -25,7 +25,13 @@ from gradcheck_lab.methods import (
     implementations,
     load_method,
 )
-from gradcheck_lab.methods.base import HVP_ABOVE, HVP_DIRECTIONS, wants_hessian
+from gradcheck_lab.methods.base import (
+    HVP_ABOVE,
+    HVP_DIRECTIONS,
+    uses_hvp,
+    wants_hessian,
+    wrt_size,
+)
 from gradcheck_lab.methods.claims import compute_claim, compute_expect
 from gradcheck_lab.results import (
     CaseReport,
@@ -267,9 +273,8 @@ def _order_message(case: Case) -> str:
     if case.order == 2 and not wants_hessian(case):
         return ("order 2: the Hessian is checked for a scalar output (or with a cotangent); "
                 "this output has shape " + str(case.output_shape))
-    size = sum(spec.value.size for spec in case.wrt)
-    if wants_hessian(case) and size > HVP_ABOVE:
-        return (f"order 2 with {size} differentiated elements (above {HVP_ABOVE}): "
+    if uses_hvp(case):
+        return (f"order 2 with {wrt_size(case)} differentiated elements (above {HVP_ABOVE}): "
                 f"Hessian-vector products H v for {HVP_DIRECTIONS} seeded random directions "
                 "are compared (hessian[input,·vJ]), not the full Hessian")
     return ""

@@ -73,11 +73,20 @@ def hessian_directions(case: Case, point: Point) -> np.ndarray | None:
     seeded from the case name and the point: a wrong entry of H changes ``H v``
     with probability 1.
     """
-    n = sum(int(np.prod(spec.shape)) if spec.shape else 1 for spec in case.wrt)
-    if not wants_hessian(case) or n <= HVP_ABOVE:
+    if not uses_hvp(case):
         return None
     rng = np.random.default_rng([zlib.crc32(case.name.encode()), point.index])
-    return rng.standard_normal((HVP_DIRECTIONS, n))
+    return rng.standard_normal((HVP_DIRECTIONS, wrt_size(case)))
+
+
+def wrt_size(case: Case) -> int:
+    """Differentiated input elements, all inputs together."""
+    return sum(spec.value.size for spec in case.wrt)
+
+
+def uses_hvp(case: Case) -> bool:
+    """Order 2 checked through Hessian-vector products (above ``HVP_ABOVE`` elements)."""
+    return wants_hessian(case) and wrt_size(case) > HVP_ABOVE
 
 
 def split_hvp(case: Case, products: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
