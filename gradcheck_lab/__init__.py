@@ -16,8 +16,14 @@ framework when it runs.
 
 from __future__ import annotations
 
-from gradcheck_lab.api import GradientMismatch, check
-from gradcheck_lab.errors import CaseError, CaseFileErrors, GradcheckError, UsageError
+from gradcheck_lab.api import check
+from gradcheck_lab.errors import (
+    CaseError,
+    CaseFileErrors,
+    GradcheckError,
+    GradientMismatch,
+    UsageError,
+)
 from gradcheck_lab.run import load_cases, verify
 
 __version__ = "0.1.0"

@@ -21,21 +21,13 @@ from typing import Any, Literal
 import numpy as np
 
 from gradcheck_lab.case import Case
-from gradcheck_lab.errors import CaseFileErrors, UsageError
+from gradcheck_lab.errors import CaseFileErrors, GradientMismatch, UsageError
 from gradcheck_lab.loader import load_document
 from gradcheck_lab.results import CaseReport, RunReport
 from gradcheck_lab.run import verify_case
 from gradcheck_lab.yaml_nodes import YList, YMap
 
 API_IMPL = "function"
-
-
-class GradientMismatch(AssertionError):
-    """The callable's gradient (or value) disagrees with the reference."""
-
-    def __init__(self, text: str, report: CaseReport) -> None:
-        super().__init__(text)
-        self.report = report
 
 
 def _plain(value: Any) -> Any:

@@ -1,9 +1,24 @@
-"""The one exception tree of gradcheck-lab.
+"""The one exception tree of gradcheck-lab: every exception the package raises is here.
 
-Every error a user can cause derives from :class:`GradcheckError`. Errors about
-case files carry the file, line, field and what would have been accepted, so
-the CLI can print them without a traceback. A gradient mismatch is never an
-exception: it is a result (see ``verdict.py``).
+::
+
+    GradcheckError                  base of everything raised on purpose
+    ├── CaseError                   a case file (or check() call) is invalid: file, line, field,
+    │   └── ExpressionError         what is accepted; an expression outside the language
+    ├── CaseFileErrors              several CaseErrors, reported together (nothing runs)
+    ├── UsageError                  the command line or an API argument is wrong
+    ├── EvaluationError             an op failed on its arguments; names the node
+    ├── ShapeProblem (ValueError)   arguments an op cannot take (raised inside evaluation)
+    ├── ImplementationError         user code returned something unusable (a method's error)
+    ├── GradientMismatch            check() only: the callable's gradient is wrong
+    │   (AssertionError)            (carries the CaseReport; pytest shows its text)
+    └── PytestCaseFailure           the pytest plugin's failure of one case file or case
+
+Errors about case files carry the file, line, field and what would have been accepted,
+so the CLI prints them without a traceback. A gradient mismatch found by ``verify()`` is
+never an exception: it is a result (``results.Verdict`` with status ``fail``). Only
+``check()``, made for use inside a test, turns a failed case into ``GradientMismatch``,
+and only the pytest plugin raises ``PytestCaseFailure``.
 """
 
 from __future__ import annotations
@@ -120,6 +135,40 @@ class CaseFileErrors(GradcheckError):
 
 class UsageError(GradcheckError):
     """The command line or an API call is wrong (unknown method, bad path...)."""
+
+
+class EvaluationError(GradcheckError):
+    """An op failed on its arguments (shape mismatch, bad axis...); ``node`` says which."""
+
+    def __init__(self, message: str, node: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+class ShapeProblem(GradcheckError, ValueError):
+    """Arguments an op cannot take; the message is meant for the case's author."""
+
+
+class ImplementationError(GradcheckError):
+    """User code returned something unusable (wrong type or shape): that method's error."""
+
+
+class GradientMismatch(GradcheckError, AssertionError):
+    """``check()``: the callable's gradient (or value) disagrees with the reference.
+
+    ``report`` is the :class:`~gradcheck_lab.results.CaseReport`; the message is the same
+    discrepancy report the CLI prints.
+    """
+
+    def __init__(self, text: str, report: Any) -> None:
+        super().__init__(text)
+        self.report = report
+
+
+class PytestCaseFailure(GradcheckError):
+    """The pytest plugin's failure: an invalid case file, or a case that failed (the text
+    is the file's problems or the case's discrepancy report)."""
 
 
 # control characters (terminal escapes, a newline that would start a forged log line such

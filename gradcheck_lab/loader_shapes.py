@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.backends.base import Backend
-from gradcheck_lab.expr.evaluate import EvaluationError, evaluate
+from gradcheck_lab.errors import EvaluationError, ShapeProblem
+from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.expr.graph import Expression, Op
 
 Shape = tuple[int, ...]
@@ -25,10 +26,6 @@ _BROADCAST = ("add", "sub", "mul", "div", "pow", "maximum", "minimum")
 _SYMBOLS = {"add": "'+'", "sub": "'-'", "mul": "'*'", "div": "'/'", "pow": "'**'",
             "matmul": "'@'", "neg": "unary '-'", "getitem": "indexing", "T": "'.T'",
             "stack": "the list [...]"}
-
-
-class ShapeProblem(ValueError):
-    """Arguments an op cannot take; the message is meant for the case's author."""
 
 
 def describe(op: str) -> str:

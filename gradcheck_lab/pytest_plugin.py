@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from gradcheck_lab.errors import PytestCaseFailure
+
 _CASE_FILE = re.compile(r"^(expr|cases)\s*:", re.MULTILINE)
 
 
@@ -37,10 +39,6 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Fil
     return CaseFile.from_parent(parent, path=file_path)
 
 
-class CaseFileError(Exception):
-    """The case file is invalid: its message lists every problem."""
-
-
 class CaseFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         from gradcheck_lab.errors import CaseFileErrors
@@ -49,19 +47,15 @@ class CaseFile(pytest.File):
         try:
             cases = load_file(self.path)
         except CaseFileErrors as exc:
-            raise CaseFileError(str(exc)) from None
+            raise PytestCaseFailure(str(exc)) from None
         for case in cases:
             yield CaseItem.from_parent(self, name=case.name, case=case)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
-        if isinstance(excinfo.value, CaseFileError):
+        if isinstance(excinfo.value, PytestCaseFailure):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
-
-
-class CaseFailed(Exception):
-    """A case's status was fail or error; carries the rendered report."""
 
 
 class CaseItem(pytest.Item):
@@ -81,7 +75,7 @@ class CaseItem(pytest.Item):
         strict = bool(self.config.getoption("--gradcheck-strict"))
         report = verify_case(self.case, methods, strict)
         if report.status in ("fail", "error"):
-            raise CaseFailed(render_text(RunReport((report,), report.seconds)))
+            raise PytestCaseFailure(render_text(RunReport((report,), report.seconds)))
         if report.status == "xfail":
             pytest.xfail("documented as wrong (expect: fail): "
                          + ", ".join(m for m, s in report.method_status.items() if s == "xfail"))
@@ -90,7 +84,7 @@ class CaseItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> Any:
-        if isinstance(excinfo.value, CaseFailed):
+        if isinstance(excinfo.value, PytestCaseFailure):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 

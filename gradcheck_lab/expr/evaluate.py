@@ -6,17 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from gradcheck_lab.backends.base import Backend
-from gradcheck_lab.errors import GradcheckError
-from gradcheck_lab.expr.graph import Const, Expression, Input, NamedConst, Node, Op
+from gradcheck_lab.errors import EvaluationError, GradcheckError
+from gradcheck_lab.expr.graph import Const, Expression, Input, NamedConst, Op
 
-
-class EvaluationError(GradcheckError):
-    """An op failed on its arguments (shape mismatch, bad axis...); ``node`` says which."""
-
-    def __init__(self, message: str, node: Node) -> None:
-        super().__init__(message)
-        self.message = message
-        self.node = node
+__all__ = ["EvaluationError", "evaluate", "evaluate_all"]
 
 
 def evaluate(expr: Expression, backend: Backend, inputs: Mapping[str, Any]) -> Any:

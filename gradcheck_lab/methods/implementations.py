@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.case import Case, Implementation, Point
+from gradcheck_lab.errors import ImplementationError
 from gradcheck_lab.methods import IMPL_PREFIX
 from gradcheck_lab.methods.base import (
     as_float64,
@@ -30,10 +31,6 @@ from gradcheck_lab.methods.base import (
     wants_hessian,
 )
 from gradcheck_lab.results import MethodResult
-
-
-class ImplementationError(Exception):
-    """User code returned something unusable (wrong type or shape)."""
 
 
 def unavailable(impl: Implementation) -> str | None:
