@@ -192,7 +192,8 @@ def nesting_bound(text: str, limit: int) -> tuple[int, int | None]:
             while indents and indents[-1] >= indent:
                 indents.pop()
             indents.append(indent)
-        compact = len(_COMPACT.match(body).group().split()) if not quote and not flow else 0
+        indicators = _COMPACT.match(body)  # always matches (possibly empty)
+        compact = len(indicators.group().split()) if indicators and not (quote or flow) else 0
         block = len(indents) + compact
         previous = " "
         escaped = False
