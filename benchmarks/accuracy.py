@@ -53,8 +53,8 @@ from bench_common import machine, publish  # noqa: E402 - benchmarks/ is on sys.
 
 from gradcheck_lab import load_cases  # noqa: E402
 from gradcheck_lab.loader import load_document  # noqa: E402
+from gradcheck_lab.loader.yaml_nodes import load_yaml  # noqa: E402
 from gradcheck_lab.run import verify_case  # noqa: E402
-from gradcheck_lab.yaml_nodes import load_yaml  # noqa: E402
 
 FD_MAX, FD_MEDIAN, CS_MAX = 1e-11, 1e-12, 1e-15
 METHODS = ["sympy", "fd", "complex_step"]

@@ -73,7 +73,7 @@ def case_yaml(func: str, n: int) -> str:
 
 def load_case(func: str, n: int) -> Any:
     from gradcheck_lab.loader import load_document
-    from gradcheck_lab.yaml_nodes import load_yaml
+    from gradcheck_lab.loader.yaml_nodes import load_yaml
 
     return load_document(load_yaml(case_yaml(func, n), "bench.yaml"), "bench.yaml")[0]
 

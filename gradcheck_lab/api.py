@@ -18,33 +18,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-
 from gradcheck_lab.case import Case
 from gradcheck_lab.errors import CaseFileErrors, GradientMismatch, UsageError
-from gradcheck_lab.loader import load_document
+from gradcheck_lab.loader import load_mapping
 from gradcheck_lab.results import CaseReport, RunReport
 from gradcheck_lab.run import verify_case
-from gradcheck_lab.yaml_nodes import YList, YMap
 
 API_IMPL = "function"
-
-
-def _plain(value: Any) -> Any:
-    """Numbers, arrays, tensors and nested containers as plain YAML-like values."""
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    if isinstance(value, (np.ndarray, np.generic)):
-        return value.tolist()
-    if isinstance(value, Mapping):
-        out = YMap({k: _plain(v) for k, v in value.items()})
-        out.line, out.lines = None, {}  # type: ignore[assignment]
-        return out
-    if isinstance(value, (list, tuple)):
-        seq = YList(_plain(v) for v in value)
-        seq.line, seq.lines = None, [None] * len(seq)  # type: ignore[assignment, list-item]
-        return seq
-    return value
 
 
 def _caller_file() -> str:
@@ -83,7 +63,7 @@ def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
     raw["methods"] = list(methods) if methods is not None else ["sympy", f"impl:{API_IMPL}"]
     file = _caller_file()
     try:
-        (case,) = load_document(_plain(raw), file)
+        (case,) = load_mapping(raw, file)
     except CaseFileErrors as exc:
         raise UsageError(str(exc)) from None
     impl = dataclasses.replace(case.implementations[0], callable=fn)

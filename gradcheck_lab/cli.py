@@ -232,7 +232,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from gradcheck_lab.schema import schema_text
+    from gradcheck_lab.loader.schema import schema_text
 
     if args.output:
         return EXIT_OK if _write(args.output, schema_text(), quiet=False) else EXIT_USAGE
@@ -241,7 +241,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from gradcheck_lab.schema import starter_case
+    from gradcheck_lab.loader.schema import starter_case
 
     if not _NAME_RE.match(args.name):
         _error(f"invalid case name {args.name!r} (accepted: [A-Za-z0-9_.-]+)")

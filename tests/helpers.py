@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from gradcheck_lab.case import Case
-from gradcheck_lab.loader import load_document
-from gradcheck_lab.yaml_nodes import load_yaml
+from gradcheck_lab.loader import load_document, load_yaml
 
 
 def case_from(text: str, file: str = "test.yaml") -> Case:

@@ -182,8 +182,7 @@ def test_numpy_complex_erf_refuses() -> None:
 def _case_of(text: str) -> Any:
     import json
 
-    from gradcheck_lab.loader import load_document
-    from gradcheck_lab.yaml_nodes import load_yaml
+    from gradcheck_lab.loader import load_document, load_yaml
 
     used = sorted(_expr(text).input_names)
     doc = json.dumps({"name": "t", "inputs": {k: INPUTS[k] for k in used}, "expr": text})

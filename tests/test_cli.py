@@ -288,7 +288,7 @@ def test_shipped_cases_reference_and_satisfy_the_schema() -> None:
     jsonschema = pytest.importorskip("jsonschema")
     import yaml
 
-    from gradcheck_lab.schema import case_schema
+    from gradcheck_lab.loader.schema import case_schema
 
     jsonschema.Draft202012Validator.check_schema(case_schema())
     validator = jsonschema.Draft202012Validator(case_schema())
@@ -325,7 +325,7 @@ def test_schema_agrees_with_the_loader(text: str, tmp_path: Path) -> None:
 
     from gradcheck_lab.errors import CaseFileErrors
     from gradcheck_lab.loader import load_file
-    from gradcheck_lab.schema import case_schema
+    from gradcheck_lab.loader.schema import case_schema
 
     valid = SCHEMA_SAMPLES[text]
     by_schema = not list(jsonschema.Draft202012Validator(case_schema()).iter_errors(

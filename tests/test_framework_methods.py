@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 
 from gradcheck_lab.case import Case, Point
-from gradcheck_lab.loader import load_document
+from gradcheck_lab.loader import load_document, load_yaml
 from gradcheck_lab.methods import load_method
 from gradcheck_lab.results import MethodResult
-from gradcheck_lab.yaml_nodes import load_yaml
 
 FRAMEWORK = {"torch": "torch", "torch_forward": "torch", "jax": "jax", "jax_forward": "jax",
              "complex_step": None}

@@ -23,8 +23,7 @@ from gradcheck_lab.case import Case
 from gradcheck_lab.errors import CaseError, CaseFileErrors, ExpressionError
 from gradcheck_lab.expr.ops import OPS, USER_FUNCTIONS
 from gradcheck_lab.expr.parse import parse_expression
-from gradcheck_lab.loader import CASE_FIELDS, load_bytes, load_document
-from gradcheck_lab.yaml_nodes import load_yaml
+from gradcheck_lab.loader import CASE_FIELDS, load_bytes, load_document, load_yaml
 
 EXAMPLES = int(os.environ.get("GRADCHECK_FUZZ_EXAMPLES", "25"))
 

@@ -17,7 +17,7 @@ from gradcheck_lab.case import ALL_METHODS_KEY, Case, ToleranceOverride
 from gradcheck_lab.errors import CaseError, CaseFileErrors, ExpressionError
 from gradcheck_lab.expr.graph import Op
 from gradcheck_lab.loader import CASE_FIELDS, load_file, load_paths
-from gradcheck_lab.yaml_nodes import MAX_YAML_DEPTH, MAX_YAML_NODES, load_yaml
+from gradcheck_lab.loader.yaml_nodes import MAX_YAML_DEPTH, MAX_YAML_NODES, load_yaml
 
 CASE_FIELD_LIST = ", ".join(CASE_FIELDS)
 
@@ -803,7 +803,7 @@ def test_deep_yaml_nesting_is_refused_without_crashing() -> None:
     # libyaml's composer recurses in C: this once killed the interpreter (SIGSEGV)
     code = ("import sys\n"
             "from gradcheck_lab.errors import CaseError\n"
-            "from gradcheck_lab.yaml_nodes import load_yaml\n"
+            "from gradcheck_lab.loader import load_yaml\n"
             "for text in ('x: ' + '[' * 100000 + ']' * 100000, '- ' * 100000 + 'x'):\n"
             "    try:\n"
             "        load_yaml(text, 'deep.yaml')\n"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gradcheck_lab.backends.base import Backend
-from gradcheck_lab.errors import EvaluationError, GradcheckError
+from gradcheck_lab.errors import EvaluationError
 from gradcheck_lab.expr.graph import Const, Expression, Input, NamedConst, Op
 
 __all__ = ["EvaluationError", "evaluate", "evaluate_all"]
@@ -31,7 +31,7 @@ def evaluate_all(expr: Expression, backend: Backend, inputs: Mapping[str, Any]) 
             args = [values[id(a)] for a in node.args]
             try:
                 values[id(node)] = backend.ops[node.op](*args, **dict(node.params))
-            except GradcheckError:
+            except EvaluationError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any backend failure becomes a located error
                 raise EvaluationError(_explain(node, exc), node) from exc

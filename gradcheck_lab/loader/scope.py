@@ -12,12 +12,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from gradcheck_lab import loader_values as v
 from gradcheck_lab.errors import CaseError, ExpressionError
 from gradcheck_lab.expr.graph import Expression, Pos
 from gradcheck_lab.expr.parse import caret_at, parse_expression
 from gradcheck_lab.limits import Limits
-from gradcheck_lab.yaml_nodes import span_of
+from gradcheck_lab.loader import values as v
+from gradcheck_lab.loader.yaml_nodes import span_of
 
 
 class Scope:

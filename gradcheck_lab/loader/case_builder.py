@@ -1,7 +1,7 @@
 """One raw case mapping -> a frozen :class:`Case`: fields, inputs, points, expect, cotangent.
 
 Every error is a CaseError naming the field (``Scope.at`` adds the file and line). The
-expression is evaluated with NumPy at every point (``loader_shapes``), so a shape error, an
+expression is evaluated with NumPy at every point (``loader.shapes``), so a shape error, an
 axis out of range or a value outside the domain makes the file invalid before anything runs.
 """
 
@@ -14,18 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck_lab import loader_parts as parts
-from gradcheck_lab import loader_values as v
 from gradcheck_lab.case import Case, Expect, InputSpec, Point
 from gradcheck_lab.errors import CaseError
 from gradcheck_lab.expr.evaluate import EvaluationError
 from gradcheck_lab.expr.graph import Expression
 from gradcheck_lab.expr.ops import RESERVED_NAMES
 from gradcheck_lab.limits import Limits
-from gradcheck_lab.loader_parts import NAME_RE
-from gradcheck_lab.loader_scope import Scope
-from gradcheck_lab.loader_shapes import evaluate_checked
-from gradcheck_lab.yaml_nodes import line_of
+from gradcheck_lab.loader import parts
+from gradcheck_lab.loader import values as v
+from gradcheck_lab.loader.parts import NAME_RE
+from gradcheck_lab.loader.scope import Scope
+from gradcheck_lab.loader.shapes import evaluate_checked
+from gradcheck_lab.loader.yaml_nodes import line_of
 
 CASE_FIELDS = ("name", "description", "source", "inputs", "expr", "points", "cotangent",
                "order", "dtype", "methods", "tolerance", "expect", "claims",

@@ -1,6 +1,6 @@
 """The parts of a case that put things on trial or tune the run: ``claims``,
 ``implementations``, ``methods``, ``tolerance``, and the checks of ``expect`` and claims
-against the built case. Helpers of ``loader_case.py``; errors name the field.
+against the built case. Helpers of ``case_builder.py``; errors name the field.
 
 Nothing here imports or runs user code: an implementation is only its ``module:attr``
 text until a method runs it.
@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from gradcheck_lab import loader_values as v
 from gradcheck_lab.case import (
     ALL_METHODS_KEY,
     Case,
@@ -23,8 +22,9 @@ from gradcheck_lab.case import (
 )
 from gradcheck_lab.errors import CaseError
 from gradcheck_lab.expr.evaluate import EvaluationError
-from gradcheck_lab.loader_scope import Scope
-from gradcheck_lab.loader_shapes import evaluate_checked
+from gradcheck_lab.loader import values as v
+from gradcheck_lab.loader.scope import Scope
+from gradcheck_lab.loader.shapes import evaluate_checked
 from gradcheck_lab.methods import BUILTIN_METHODS, CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")

@@ -16,7 +16,7 @@ from typing import Any
 
 from gradcheck_lab.expr.ops import RESERVED_NAMES
 from gradcheck_lab.limits import DEFAULT_LIMITS
-from gradcheck_lab.loader import CASE_FIELDS
+from gradcheck_lab.loader.case_builder import CASE_FIELDS
 from gradcheck_lab.methods import BUILTIN_METHODS, CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

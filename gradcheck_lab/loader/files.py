@@ -1,10 +1,4 @@
-"""Case files (YAML) -> Case: finding files, reading them safely, splitting documents.
-
-The only modules that see raw YAML are this one and its helpers: ``loader_case.py``
-(one case), ``loader_parts.py`` (claims, implementations, methods, tolerance),
-``loader_values.py`` (numbers, arrays, names), ``loader_shapes.py`` (checked evaluation),
-``loader_scope.py`` (error locations) and ``yaml_nodes.py``. Every validation message
-names the file, the line, the field and what would have been accepted.
+"""Finding case files and reading their bytes safely.
 
 Case files may come from strangers' pull requests, so reading is careful: only regular
 files, at most ``limits.max_file_bytes``, symbolic links only to files inside the folder
@@ -18,20 +12,13 @@ import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from gradcheck_lab.case import Case
 from gradcheck_lab.errors import CaseError, CaseFileErrors, UsageError
 from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
-from gradcheck_lab.loader_case import CASE_FIELDS, CaseBuilder
-from gradcheck_lab.loader_scope import line_of_key
-from gradcheck_lab.yaml_nodes import load_yaml
-
-__all__ = ["CASE_FIELDS", "SUFFIXES", "discover", "load_bytes", "load_document", "load_file",
-           "load_paths", "read_case_file"]
+from gradcheck_lab.loader.document import load_bytes
 
 SUFFIXES = (".yaml", ".yml")
-_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
 def discover(paths: Sequence[str | Path]) -> list[Path]:
@@ -132,59 +119,3 @@ def read_case_file(path: Path, limits: Limits = DEFAULT_LIMITS, root: Path | Non
     return data
 
 
-def load_bytes(raw_bytes: bytes, file: str, base_dir: str = ".",
-               limits: Limits = DEFAULT_LIMITS) -> list[Case]:
-    """The cases of a file's content; CaseFileErrors listing its problems."""
-    if raw_bytes.startswith(_UTF16_32_BOMS):
-        raise CaseFileErrors([CaseError("the file is UTF-16 or UTF-32: save it as UTF-8",
-                                        file=file)])
-    try:
-        text = raw_bytes.decode("utf-8")
-        if "\x00" in text:
-            raise UnicodeDecodeError("utf-8", raw_bytes, 0, 1, "NUL byte")
-    except UnicodeDecodeError:
-        raise CaseFileErrors([CaseError("not a text file (expected UTF-8 YAML)",
-                                        file=file)]) from None
-    text = text.removeprefix("\ufeff")  # a byte order mark: harmless, and it shifts columns
-    try:
-        data = load_yaml(text, file, limits)
-    except CaseError as exc:
-        raise CaseFileErrors([exc]) from None
-    return load_document(data, file, base_dir, limits)
-
-
-def load_document(data: Any, file: str, base_dir: str = ".",
-                  limits: Limits = DEFAULT_LIMITS) -> list[Case]:
-    """Cases of one parsed document: one case (a mapping with ``name``) or ``cases: [...]``."""
-    if isinstance(data, dict) and "cases" in data:
-        extra = [k for k in data if k != "cases"]
-        if extra:
-            raise CaseFileErrors([CaseError(
-                f"a file with 'cases:' holds nothing else, found '{extra[0]}'", file=file,
-                line=line_of_key(data, extra[0]), field=str(extra[0]), accepted="cases")])
-        raws = data["cases"]
-        if not isinstance(raws, list) or not raws:
-            raise CaseFileErrors([CaseError("'cases' must be a non-empty list of cases",
-                                            file=file, line=line_of_key(data, "cases"),
-                                            field="cases")])
-        if len(raws) > limits.max_cases_per_file:
-            raise CaseFileErrors([CaseError(
-                f"{len(raws)} cases, more than the limit of {limits.max_cases_per_file}",
-                file=file, line=line_of_key(data, "cases"), field="cases")])
-    elif isinstance(data, dict):
-        raws = [data]
-    else:
-        raise CaseFileErrors([CaseError("a case file holds one case (a mapping with 'name') or "
-                                        "'cases: [...]'", file=file,
-                                        line=getattr(data, "line", 1))])
-    cases, errors = [], []
-    for index, raw in enumerate(raws):
-        prefix = f"cases[{index}]." if len(raws) > 1 or "cases" in data else ""
-        try:
-            cases.append(CaseBuilder(raw, file, base_dir, limits, prefix).build())
-        except CaseError as exc:
-            errors.append(exc.located(file=file, line=getattr(raw, "line", None)
-                                      or line_of_key(raws, index)))
-    if errors:
-        raise CaseFileErrors(errors)
-    return cases
