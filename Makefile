@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 LATEST := .venv-latest
 
-.PHONY: demo test test-latest lint lock venv clean
+.PHONY: demo test test-latest lint lock docs venv clean
 
 demo: $(STAMP)
 	$(BIN)/gradcheck-lab run cases/
@@ -41,6 +41,10 @@ test-latest:
 	$(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[all,dev]'
 	$(LATEST)/bin/python -m pip list --format=freeze > $(LATEST)/versions.txt
 	$(LATEST)/bin/python -m pytest -q -p no:cacheprovider
+
+# regenerate the README's op table from the OpSpec rows
+docs: $(STAMP)
+	$(BIN)/python -m gradcheck_lab.expr.doc README.md
 
 # regenerate the lock from pyproject.toml's ranges (then run make test and commit both)
 lock: $(STAMP)

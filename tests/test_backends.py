@@ -162,8 +162,11 @@ def test_jax(op: str, text: str) -> None:
     _check(np.asarray(out), text)
 
 
-@pytest.mark.parametrize(("op", "text"), [c for c in CASES if c[0] != "erf"],
-                         ids=[t for o, t in CASES if o != "erf"])
+ANALYTIC = [(op, text) for op, text in CASES if OPS[op].analytic]
+NOT_ANALYTIC = sorted({op for op, _ in CASES if not OPS[op].analytic})
+
+
+@pytest.mark.parametrize(("op", "text"), ANALYTIC, ids=[text for _, text in ANALYTIC])
 def test_numpy_complex(op: str, text: str) -> None:
     """The complex step's table: on real inputs, the real part is the value, no imaginary part."""
     inputs = {k: np.asarray(v, dtype=np.complex128) for k, v in INPUTS.items()}
@@ -173,10 +176,13 @@ def test_numpy_complex(op: str, text: str) -> None:
     assert np.all(out.imag == 0), text
 
 
-def test_numpy_complex_erf_refuses() -> None:
-    inputs = {"x": np.asarray(INPUTS["x"], dtype=np.complex128)}
-    with pytest.raises(Exception, match="erf"):
-        evaluate(parse_expression("erf(x)", ["x"]), numpy_ops.make_backend(np.complex128), inputs)
+@pytest.mark.parametrize("op", NOT_ANALYTIC)
+def test_complex_step_refuses_ops_without_an_analytic_extension(op: str) -> None:
+    from gradcheck_lab.methods import load_method
+
+    text = next(text for name, text in CASES if name == op)
+    result = load_method("complex_step").compute(_case_of(text), _case_of(text).points[0])
+    assert result.skipped is not None and op in result.skipped
 
 
 def _case_of(text: str) -> Any:
@@ -192,7 +198,7 @@ def _case_of(text: str) -> Any:
 @pytest.mark.parametrize(("op", "text"), CASES, ids=IDS)
 def test_torch_derivatives(op: str, text: str) -> None:
     """Full Jacobians of every op: torch reverse and forward mode against the complex step
-    (erf has no complex step: there, reverse against forward). JAX's derivatives are checked
+    (ops without an analytic extension: reverse against forward). JAX's derivatives are checked
     in test_framework_methods only: without jit, a sweep of every op takes ~30 s."""
     pytest.importorskip("torch")
     from gradcheck_lab.methods import load_method
@@ -203,7 +209,7 @@ def test_torch_derivatives(op: str, text: str) -> None:
                for m in ("torch", "torch_forward", "complex_step")}
     for r in results.values():
         assert r.error is None, (r.method, r.error)
-    ref = results["torch" if op == "erf" else "complex_step"]
+    ref = results["complex_step" if OPS[op].analytic else "torch"]
     assert set(ref.gradient) == {spec.name for spec in case.wrt}
     for r in results.values():
         if r is ref or r.skipped:
@@ -211,3 +217,34 @@ def test_torch_derivatives(op: str, text: str) -> None:
         for name, want in ref.gradient.items():
             np.testing.assert_allclose(r.gradient[name], want, rtol=RTOL, atol=1e-14,
                                        err_msg=f"{r.method} d/d{name} of {text}")
+
+
+def test_readme_op_table_is_generated_from_the_rows() -> None:
+    from pathlib import Path
+
+    from gradcheck_lab.expr.doc import rewrite
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert rewrite(readme) == readme, "run `make docs` to regenerate the README's op table"
+
+
+def _function_classes(expr: sp.Basic) -> set[type]:
+    return {type(f) for f in expr.atoms(sp.Function)} | (
+        {sp.Max} if expr.has(sp.Max) else set()) | ({sp.Min} if expr.has(sp.Min) else set())
+
+
+@pytest.mark.parametrize(("op", "text"), CASES, ids=IDS)
+def test_sympy_classes_have_a_high_precision_rule(op: str, text: str) -> None:
+    """Every SymPy function an op builds, and every one its derivative brings in, can be
+    evaluated in mpmath (the exact method's evaluator, ``numeric.precise_eval``)."""
+    inputs = {k: np.asarray([sp.Symbol(f"{k}{i}", real=True) for i in range(np.size(v))],
+                            dtype=object).reshape(np.shape(v)) for k, v in INPUTS.items()}
+    out = np.asarray(evaluate(_expr(text), sympy_ops.make_backend(), inputs), dtype=object)
+    classes: set[type] = set()
+    for element in out.flat:
+        for cls in _function_classes(sp.sympify(element)):
+            classes.add(cls)
+            dummy = sp.Dummy(real=True)
+            if cls not in (sp.Max, sp.Min):
+                classes |= _function_classes(cls(dummy).fdiff(1))
+    assert classes <= set(sympy_ops.MPMATH), classes - set(sympy_ops.MPMATH)

@@ -60,10 +60,7 @@ def constant_value(node: Node) -> float | None:
 
 
 def signature(fname: str) -> str:
-    spec = OPS[fname]
-    args = ["x", "y"][: spec.max_args] if spec.max_args <= 2 else ["x", "..."]
-    args += [f"{k}={v!r}" for k, v in spec.keywords.items()]
-    return f"{fname}({', '.join(args)})"
+    return OPS[fname].signature()
 
 
 def describe(node: ast.AST) -> str:

@@ -12,13 +12,12 @@ import numpy as np
 
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
+from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.methods.base import jacobian_to_target, point_arrays, timed
 from gradcheck_lab.results import MethodResult
 
 NAME = "complex_step"
 STEP = 1e-100  # relative to max(1, |x_k|)
-# ops with no analytic complex extension in the numpy table
-NOT_ANALYTIC: tuple[str, ...] = ("erf",)
 
 
 def unavailable() -> str | None:
@@ -62,7 +61,7 @@ def complex_step_jacobian(
 
 
 def compute(case: Case, point: Point) -> MethodResult:
-    not_analytic = sorted({op.op for op in case.expr.ops() if op.op in NOT_ANALYTIC})
+    not_analytic = sorted({op.op for op in case.expr.ops() if not OPS[op.op].analytic})
     if not_analytic:
         return MethodResult(NAME, skipped=f"complex_step needs ops analytic at the point; "
                                           f"{', '.join(not_analytic)} is not")

@@ -24,31 +24,22 @@ import mpmath
 import sympy as sp
 from sympy.core.function import Application
 
+from gradcheck_lab.backends.sympy_ops import MPMATH
+
 DIGITS = 50
 _CTX = mpmath.MPContext()
 _CTX.dps = DIGITS
 NAN = _CTX.mpf("nan")
 
 
-def _heaviside(x: Any, h0: Any = None) -> Any:
-    if x > 0:
-        return _CTX.mpf(1)
-    if x < 0:
-        return _CTX.mpf(0)
-    return _CTX.mpf(0.5) if h0 is None else h0
+def _bind(spec: str | Callable[..., Any]) -> Callable[..., Any]:
+    if isinstance(spec, str):
+        return getattr(_CTX, spec)  # type: ignore[no-any-return]
+    return lambda *args: spec(_CTX, *args)
 
 
-def _sign(x: Any) -> Any:
-    return _CTX.mpf((x > 0) - (x < 0))
-
-
-_FUNCTIONS: dict[type, Callable[..., Any]] = {
-    sp.exp: _CTX.exp, sp.log: _CTX.log, sp.sin: _CTX.sin, sp.cos: _CTX.cos, sp.tan: _CTX.tan,
-    sp.asin: _CTX.asin, sp.acos: _CTX.acos, sp.atan: _CTX.atan, sp.sinh: _CTX.sinh,
-    sp.cosh: _CTX.cosh, sp.tanh: _CTX.tanh, sp.erf: _CTX.erf, sp.Abs: abs, sp.sign: _sign,
-    sp.Heaviside: _heaviside, sp.Max: max, sp.Min: min,
-    sp.sec: _CTX.sec, sp.csc: _CTX.csc, sp.cot: _CTX.cot, sp.erfc: _CTX.erfc,
-}
+# SymPy function class -> its mpmath evaluation, as the SymPy backend declares it
+_FUNCTIONS: dict[type, Callable[..., Any]] = {cls: _bind(spec) for cls, spec in MPMATH.items()}
 
 
 def _real(value: Any) -> Any:

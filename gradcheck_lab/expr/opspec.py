@@ -1,0 +1,145 @@
+"""What an op of the expression language is: one :class:`OpSpec` row holds every fact.
+
+The rows live in ``expr.ops``. Everything else derives from them: the parser (arity,
+keywords), the loader's shape checks (``shape``), finite differences' guards and the kink
+rule (``kink``, ``guard``), the complex step's refusal (``analytic``), the README's op
+table (``doc``) and the tests (every backend table has exactly one entry per row).
+
+Rules that read values take numpy arrays (the arguments' values at a point, possibly
+complex for the complex step, whose real part counts) and the op's static params:
+
+* ``kink(args, params) -> bool``: the op sits exactly at a non-differentiable point
+  (abs/relu/sign/sqrt at 0, maximum/minimum or max/min ties, norm at 0).
+* ``guard(args, params) -> array``: a "side" signature. Finite differences only use a
+  stencil whose every point has the same guard values as the centre, so a step never
+  crosses a kink or a domain edge (log, sqrt, 1/x, arcsin, tan).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from gradcheck_lab.expr import shapes
+from gradcheck_lab.expr.shapes import ShapeRule
+
+Arrays = list[np.ndarray]
+Params = Mapping[str, Any]
+KinkRule = Callable[[Arrays, Params], bool]
+GuardRule = Callable[[Arrays, Params], np.ndarray]
+Category = Literal["operator", "structure", "elementwise", "reduction", "linalg", "other"]
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One op: how it is called, its shape rule, its non-smooth points, its documentation.
+
+    ``analytic``: the numpy table's complex extension is analytic at points off the op's
+    kinks, so the complex step may differentiate through it. ``piecewise``: the op is
+    non-smooth somewhere (a kink or a jump): ``kink`` says where. ``written``: how an op
+    that is not called by name appears in text (``'+'``, ``indexing``), for messages;
+    ``syntax`` is how it is written, for the docs (``x[i, j], x[a:b]``).
+    """
+
+    name: str
+    min_args: int
+    max_args: int
+    doc: str
+    shape: ShapeRule = shapes.same
+    keywords: Mapping[str, Any] = field(default_factory=dict)  # name -> default
+    category: Category = "elementwise"
+    broadcast: bool = False
+    kink: KinkRule | None = None
+    guard: GuardRule | None = None
+    analytic: bool = True
+    callable_by_user: bool = True
+    static_positional: tuple[str, ...] = ()  # keywords that may also come positionally
+    written: str | None = None
+    syntax: str | None = None  # how it is written, for the docs, when not called by name
+
+    @property
+    def piecewise(self) -> bool:
+        return self.kink is not None
+
+    def describe(self) -> str:
+        """How the op is written: ``sum()``, ``'+'``, ``indexing``."""
+        return self.written or f"{self.name}()"
+
+    def signature(self) -> str:
+        args = ["x", "y"][: self.max_args] if self.max_args <= 2 else ["x", "..."]
+        args += [f"{k}={v!r}" for k, v in self.keywords.items()]
+        return f"{self.name}({', '.join(args)})"
+
+
+# ---------------------------------------------------------------- rules shared by rows
+
+def side(a: np.ndarray) -> np.ndarray:
+    return np.sign(np.real(a))
+
+
+def ties(a: np.ndarray, params: Params, largest: bool) -> bool:
+    axis = params.get("axis")
+    a = np.real(a)
+    reduce = np.max if largest else np.min
+    extreme = reduce(a, axis=axis, keepdims=True)
+    return bool(np.any(np.sum(a == extreme, axis=axis) > 1))
+
+
+def argext(a: np.ndarray, params: Params, largest: bool) -> np.ndarray:
+    a = np.real(a)
+    axis = params.get("axis")
+    if isinstance(axis, tuple):  # argmax has no tuple axes: move them to the end and flatten
+        keep = [d for d in range(a.ndim) if d not in {ax % a.ndim for ax in axis}]
+        a = np.transpose(a, keep + [ax % a.ndim for ax in axis]).reshape(
+            [a.shape[d] for d in keep] + [-1])
+        axis = -1
+    return np.argmax(a, axis=axis) if largest else np.argmin(a, axis=axis)
+
+
+def zero_kink(args: Arrays, params: Params) -> bool:
+    """Elementwise op with its kink at 0 (abs, relu, sign, sqrt)."""
+    return bool(np.any(np.real(args[0]) == 0))
+
+
+def first_side(args: Arrays, params: Params) -> np.ndarray:
+    return side(args[0])
+
+
+def pair_tie(args: Arrays, params: Params) -> bool:
+    return bool(np.any(np.real(args[0]) == np.real(args[1])))
+
+
+def pair_side(args: Arrays, params: Params) -> np.ndarray:
+    return side(np.real(args[0]) - np.real(args[1]))
+
+
+def unary(name: str, doc: str, *, kink: KinkRule | None = None, guard: GuardRule | None = None,
+          analytic: bool = True) -> OpSpec:
+    """An elementwise function of one argument."""
+    return OpSpec(name, 1, 1, doc, kink=kink, guard=guard, analytic=analytic)
+
+
+def binary(name: str, doc: str, *, kink: KinkRule | None = None,
+           guard: GuardRule | None = None) -> OpSpec:
+    """An elementwise function of two arguments, broadcasting them."""
+    return OpSpec(name, 2, 2, doc, shapes.broadcast, broadcast=True, kink=kink, guard=guard)
+
+
+def operator(name: str, syntax: str, doc: str, *, guard: GuardRule | None = None) -> OpSpec:
+    """A binary operator of the syntax (``a + b``), broadcasting its operands."""
+    return OpSpec(name, 2, 2, doc, shapes.broadcast, category="operator", broadcast=True,
+                  guard=guard, callable_by_user=False, written=f"'{syntax.split()[1]}'",
+                  syntax=syntax)
+
+
+REDUCE_KEYWORDS: Mapping[str, Any] = {"axis": None, "keepdims": False}
+
+
+def reduction(name: str, doc: str, *, keywords: Mapping[str, Any] = REDUCE_KEYWORDS,
+              kink: KinkRule | None = None, guard: GuardRule | None = None) -> OpSpec:
+    """A reduction over ``axis`` (None: every axis), keeping reduced axes with ``keepdims``."""
+    return OpSpec(name, 1, 1, doc, shapes.reduction, keywords, "reduction", kink=kink,
+                  guard=guard)
