@@ -96,7 +96,7 @@ def argext(a: np.ndarray, params: Params, largest: bool) -> np.ndarray:
         a = np.transpose(a, keep + [ax % a.ndim for ax in axis]).reshape(
             [a.shape[d] for d in keep] + [-1])
         axis = -1
-    return np.argmax(a, axis=axis) if largest else np.argmin(a, axis=axis)
+    return np.asarray(np.argmax(a, axis=axis) if largest else np.argmin(a, axis=axis))
 
 
 def zero_kink(args: Arrays, params: Params) -> bool:

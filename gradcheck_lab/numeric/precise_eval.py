@@ -34,7 +34,7 @@ NAN = _CTX.mpf("nan")
 
 def _bind(spec: str | Callable[..., Any]) -> Callable[..., Any]:
     if isinstance(spec, str):
-        return getattr(_CTX, spec)  # type: ignore[no-any-return]
+        return getattr(_CTX, spec)
     return lambda *args: spec(_CTX, *args)
 
 
