@@ -1,7 +1,7 @@
 """Accuracy of gradcheck-lab's fd and complex_step against the exact sympy reference.
 
 Part 1: every case in cases/, at every point where no op sits at its kink, with
-``verify_case(case, methods=["sympy", "fd", "complex_step"])``. The error of a method
+``verify_case(case, methods=methods=["sympy", "fd", "complex_step"])``. The error of a method
 at a point is the largest elementwise relative error ``|got - ref| / |ref|`` over the
 gradient's elements whose exact reference is not 0 (``ref`` is sympy's value, exact and
 rounded once to float64, so a correctly rounded answer can still show up to 1.1e-16);
@@ -105,7 +105,7 @@ def part1() -> tuple[list[str], dict[str, Any]]:
     excluded = []
     coverage = [0, 0]  # fd elements checked, elements whose actual error exceeds fd's estimate
     for case in load_cases(str(ROOT / "cases")):
-        report = verify_case(case, METHODS + list(BASELINE))
+        report = verify_case(case, methods=METHODS + list(BASELINE))
         agg: dict[str, dict[str, Any]] = {
             m: {"rel": None, "norm": 0.0, "zero": 0.0, "status": set(), "where": None,
                 "skip": None} for m in ("fd", "complex_step", *BASELINE)}
@@ -234,7 +234,7 @@ def part2() -> list[str]:
 
     case = load_document(load_yaml(SOFTPLUS, "accuracy.yaml"), "accuracy.yaml")[0]
     x = np.asarray(case.points[0].values["x"], dtype=np.float64)
-    report = verify_case(case, METHODS)
+    report = verify_case(case, methods=METHODS)
     verdicts = {v.method: v for v in report.points[0].verdicts}
     ref = np.asarray(verdicts["sympy"].result.gradient["x"], dtype=np.float64)
 

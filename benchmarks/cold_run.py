@@ -173,7 +173,7 @@ def check_values(script: Path, files: list[Path]) -> int:
     theirs = json.loads(done.stdout.strip().splitlines()[-1])
     checked = 0
     for case in load_cases([str(f) for f in files]):
-        report = verify_case(case, ["sympy"])
+        report = verify_case(case, methods=["sympy"])
         for k, point in enumerate(report.points):
             exact = np.asarray(point.value, dtype=np.float64)
             for got in theirs[f"{case.name}/{k}"]:

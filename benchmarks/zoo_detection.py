@@ -132,7 +132,7 @@ def collect() -> tuple[list[Row], float, float]:
         if loaded.dtype == "float32":
             tg_detail += f"; in float64: {run_gradcheck(loaded, float64=True)[0]}"
         case = loaded.case
-        minimal = verify_case(case, ["sympy", IMPL]).method_status[IMPL]
+        minimal = verify_case(case, methods=["sympy", IMPL]).method_status[IMPL]
         rows.append(Row(
             loaded, status, minimal, _lab_detail(case_report), tg_status, tg_detail,
             _median_time(partial(verify_case, case)),

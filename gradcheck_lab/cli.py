@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import fnmatch
 import os
 import re
 import sys
@@ -21,7 +20,9 @@ from pathlib import Path
 
 from gradcheck_lab.case import Case
 from gradcheck_lab.errors import CaseFileErrors, GradcheckError, UsageError
-from gradcheck_lab.methods import BUILTIN_METHODS, CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
+from gradcheck_lab.methods.registry import accepted_methods, method_problems
+from gradcheck_lab.names import NAME_RE
+from gradcheck_lab.options import RunOptions
 from gradcheck_lab.parallel import auto_jobs
 from gradcheck_lab.results import RunReport
 
@@ -29,7 +30,6 @@ PROG = "gradcheck-lab"
 FORMATS = ("table", "json", "junit", "markdown", "html")
 DEFAULT_PATHS = ("cases",)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,64 +130,68 @@ def _run(args: argparse.Namespace) -> int:
     cases = _load(args.paths or list(DEFAULT_PATHS), args.limit)
     if cases is None:
         return EXIT_USAGE
-    if args.keyword is not None:
-        cases = [c for c in cases if matches(c.name, args.keyword)]
-        if not cases:
-            _error(f"no case matches -k {args.keyword!r}")
-            return EXIT_USAGE
+    from gradcheck_lab.run import select
+
+    cases = select(cases, args.keyword)
+    if not cases:
+        _error(f"no case matches -k {args.keyword!r}")
+        return EXIT_USAGE
     if shard is not None:
         cases = select_shard(cases, *shard)
     try:
         cores = os.cpu_count() or 1
         jobs = (auto_jobs(len(cases), cores) if args.jobs is None
                 else args.jobs if args.jobs > 0 else cores)
-        report = verify_with_progress(cases, methods, args.strict, jobs, args.timeout)
+        options = RunOptions(methods=methods, strict=args.strict, keyword=args.keyword,
+                             jobs=jobs, timeout=args.timeout)
+        report = verify_with_progress(cases, options)
     except GradcheckError as exc:
         _error(str(exc))
         return EXIT_USAGE
+    return _output(report, args.fmt, args.output)
 
+
+def _output(report: RunReport, fmt: str, output: str | None) -> int:
+    """Print or write the report in ``fmt``; the exit code of the run (2 if unwritable)."""
     from gradcheck_lab import report as formats
     from gradcheck_lab.report.terminal import summary_line
 
-    if args.fmt == "table" and not args.output:
+    if fmt == "table" and not output:
         from rich.console import Console
 
         formats.render(report, Console(width=None if sys.stdout.isatty() else 120))
         return report.exit_code
-    if args.fmt == "html":
+    if fmt == "html":
         with _status("drawing the HTML report's pictures"):
             text = formats.to_html(report)
     else:
         render = {"table": formats.render_text, "json": lambda r: formats.dumps(r) + "\n",
-                  "junit": formats.to_junit, "markdown": formats.to_markdown}[args.fmt]
+                  "junit": formats.to_junit, "markdown": formats.to_markdown}[fmt]
         text = render(report)
-    if not args.output:
+    if not output:
         sys.stdout.write(text)
         return report.exit_code
-    if not _write(args.output, text):
+    if not _write(output, text):
         return EXIT_USAGE
-    print(f"{summary_line(report)}; report written to {args.output}")
+    print(f"{summary_line(report)}; report written to {output}")
     return report.exit_code
 
 
-def verify_with_progress(cases: Sequence[Case], methods: Sequence[str] | None,
-                         strict: bool, jobs: int = 1, timeout: float | None = None
-                         ) -> RunReport:
+def verify_with_progress(cases: Sequence[Case], options: RunOptions) -> RunReport:
     """``run_cases`` with a progress bar when stdout is a terminal."""
     from gradcheck_lab.run import run_cases  # the run machinery loads only when something runs
 
     start = time.perf_counter()
     if not (sys.stdout.isatty() and len(cases) > 1):
-        reports = run_cases(cases, methods, strict, jobs, timeout)
+        reports = run_cases(cases, options)
         return RunReport(tuple(reports), time.perf_counter() - start)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), transient=True) as progress:
         task = progress.add_task("checking", total=len(cases))
-        reports = run_cases(cases, methods, strict, jobs, timeout,
-                            progress=lambda r: progress.update(
-                                task, advance=1, description=f"checked {r.case.name}"))
+        reports = run_cases(cases, options, progress=lambda r: progress.update(
+            task, advance=1, description=f"checked {r.case.name}"))
     return RunReport(tuple(reports), time.perf_counter() - start)
 
 
@@ -224,7 +228,7 @@ def _show(args: argparse.Namespace) -> int:
         if number:
             console.rule()
         try:
-            render_show(verify_case(case, methods), console)
+            render_show(verify_case(case, methods=methods), console)
         except GradcheckError as exc:
             _error(str(exc))
             return EXIT_USAGE
@@ -243,7 +247,7 @@ def _schema(args: argparse.Namespace) -> int:
 def _new(args: argparse.Namespace) -> int:
     from gradcheck_lab.loader.schema import starter_case
 
-    if not _NAME_RE.match(args.name):
+    if not NAME_RE.match(args.name):
         _error(f"invalid case name {args.name!r} (accepted: [A-Za-z0-9_.-]+)")
         return EXIT_USAGE
     path = Path(args.output or f"{args.name}.yaml")
@@ -304,23 +308,12 @@ def _load(paths: Sequence[str], limit_options: Sequence[str] | None) -> list[Cas
     return cases
 
 
-def accepted_methods() -> list[str]:
-    return [*BUILTIN_METHODS, EXPECT_METHOD, CLAIM_PREFIX + "NAME", CLAIM_PREFIX + "*",
-            IMPL_PREFIX + "NAME", IMPL_PREFIX + "*"]
-
-
 def parse_methods(text: str, problems: list[str]) -> tuple[str, ...]:
     """``a,b`` -> ("a", "b"); unknown names are appended to ``problems``."""
     names = [m.strip() for m in text.split(",") if m.strip()]
     if not names:
         problems.append(f"--methods is empty (accepted: {', '.join(accepted_methods())})")
-    for name in names:
-        prefixed = name.startswith((CLAIM_PREFIX, IMPL_PREFIX))
-        suffix = name.split(":", 1)[1] if prefixed else ""
-        if not (name in BUILTIN_METHODS or name == EXPECT_METHOD
-                or (prefixed and (suffix == "*" or _NAME_RE.match(suffix)))):
-            problems.append(f"--methods: unknown method '{name}' "
-                            f"(accepted: {', '.join(accepted_methods())})")
+    problems += [f"--methods: {problem}" for problem in method_problems(names)]
     return tuple(dict.fromkeys(names))
 
 
@@ -339,11 +332,6 @@ def select_shard(cases: list[Case], k: int, n: int) -> list[Case]:
     ordered = sorted(cases, key=lambda c: c.name)
     chosen = {c.name for i, c in enumerate(ordered) if i % n == k - 1}
     return [c for c in cases if c.name in chosen]
-
-
-def matches(name: str, pattern: str) -> bool:
-    """-k: substring, or a glob (fnmatch, case-sensitive) over the whole name."""
-    return pattern in name or fnmatch.fnmatchcase(name, pattern)
 
 
 def _error(message: str) -> None:

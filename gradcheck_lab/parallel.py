@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from gradcheck_lab.case import Case
+from gradcheck_lab.options import RunOptions
 from gradcheck_lab.results import CaseReport
 
 Progress = Callable[[CaseReport], object]
@@ -39,8 +40,8 @@ def auto_jobs(cases: int, cores: int) -> int:
     return max(1, min(cores, cases // CASES_PER_WORKER))
 
 
-def _worker(conn: Connection, methods: Sequence[str] | None, strict: bool) -> None:
-    from gradcheck_lab.run import verify_case
+def _worker(conn: Connection, options: RunOptions) -> None:
+    from gradcheck_lab.runner import run_case
 
     while True:
         item = conn.recv()
@@ -52,7 +53,7 @@ def _worker(conn: Connection, methods: Sequence[str] | None, strict: bool) -> No
             conn.send(("running", method, point))
 
         try:
-            report = verify_case(case, methods, strict, failed=failed, notify=running)
+            report = run_case(case, options, failed=failed, notify=running)
             conn.send(("done", report, None))
         except Exception:  # noqa: BLE001 - reported as the case's error, the worker goes on
             conn.send(("done", None, traceback.format_exc(limit=3)))
@@ -63,9 +64,9 @@ def error_report(case: Case, message: str, seconds: float = 0.0) -> CaseReport:
 
 
 class _Slot:
-    def __init__(self, ctx: Any, methods: Sequence[str] | None, strict: bool) -> None:
+    def __init__(self, ctx: Any, options: RunOptions) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, methods, strict), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, options), daemon=True)
         self.process.start()
         child.close()
         self.index: int | None = None
@@ -80,16 +81,19 @@ class _Slot:
         self.conn.close()
 
 
-def run_parallel(cases: Sequence[Case], methods: Sequence[str] | None, strict: bool,
-                 jobs: int, timeout: float | None, progress: Progress | None = None
+def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress | None = None
                  ) -> list[CaseReport]:
-    """Reports in the order of ``cases``; a case whose worker dies or times out is ``error``."""
+    """Reports in the order of ``cases``; a case whose worker dies or times out is ``error``.
+
+    ``options.jobs`` workers (at most one per case); ``options.timeout`` seconds per case.
+    """
+    timeout = options.timeout
     ctx = multiprocessing.get_context("spawn")
     # (case index, methods known to fail on it); popped from the end
     no_failures: dict[str, str] = {}
     pending = [(i, no_failures) for i in range(len(cases))][::-1]
     reports: dict[int, CaseReport] = {}
-    slots = [_Slot(ctx, methods, strict) for _ in range(max(1, min(jobs, len(cases))))]
+    slots = [_Slot(ctx, options) for _ in range(max(1, min(options.jobs, len(cases))))]
 
     def finish(index: int, report: CaseReport) -> None:
         reports[index] = report
@@ -139,7 +143,7 @@ def run_parallel(cases: Sequence[Case], methods: Sequence[str] | None, strict: b
                     else:
                         finish(slot.index, error_report(cases[slot.index], failure, elapsed))
                     slot.stop()
-                    slots[i] = _Slot(ctx, methods, strict)
+                    slots[i] = _Slot(ctx, options)
     finally:
         for slot in slots:
             with contextlib.suppress(OSError):

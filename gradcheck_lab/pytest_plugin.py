@@ -66,14 +66,12 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         from gradcheck_lab.report.terminal import render_text
         from gradcheck_lab.results import RunReport
-        from gradcheck_lab.run import check_method_names, verify_case
+        from gradcheck_lab.run import verify_case
 
         option = self.config.getoption("--gradcheck-methods")
         methods = [m.strip() for m in option.split(",") if m.strip()] if option else None
-        if methods is not None:
-            check_method_names(methods)
         strict = bool(self.config.getoption("--gradcheck-strict"))
-        report = verify_case(self.case, methods, strict)
+        report = verify_case(self.case, methods=methods, strict=strict)
         if report.status in ("fail", "error"):
             raise PytestCaseFailure(render_text(RunReport((report,), report.seconds)))
         if report.status == "xfail":

@@ -6,14 +6,30 @@ round-off (eps 1.2e-7) accumulated over a few dozen operations. ``fd`` is
 additionally widened by its own error estimate (``FD_ESTIMATE_FACTOR`` times
 it: Ridders estimates can be 2x optimistic), and when ``fd`` is the reference
 every method is widened by the reference's estimate the same way.
+
+Every method has a :class:`Family` (its registry row says which); the table has a
+float64 row for every family, checked when this module is imported, so a method
+cannot name a family without defaults.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 
 from gradcheck_lab.case import ALL_METHODS_KEY, Case, Tolerance
-from gradcheck_lab.methods import CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
+
+
+class Family(str, Enum):
+    """Tolerance families: methods that share a row of the table."""
+
+    SYMPY = "sympy"
+    FD = "fd"
+    COMPLEX_STEP = "complex_step"
+    AUTODIFF = "autodiff"  # torch, torch_forward, jax, jax_forward, impl:*
+    CLAIM = "claim"
+    EXPECT = "expect"
+
 
 FD_ESTIMATE_FACTOR = 4.0  # Ridders estimates run up to ~2x low (measured: sin at 1e8)
 # Conditioning: when a float method fails against the exact reference, the point's
@@ -26,49 +42,40 @@ CONDITION_ULPS = 8.0
 CONDITION_SAMPLES = 8  # random sign patterns: a two-term cancellation is missed with p = 2^-8
 
 # (method family, dtype) -> Tolerance
-DEFAULTS: Mapping[tuple[str, str], Tolerance] = {
-    ("sympy", "float64"): Tolerance(rtol=1e-12, atol=1e-14),
-    ("fd", "float64"): Tolerance(rtol=1e-9, atol=1e-12),
-    ("complex_step", "float64"): Tolerance(rtol=1e-13, atol=1e-15),
-    ("autodiff", "float64"): Tolerance(rtol=1e-9, atol=1e-12),
-    ("autodiff", "float32"): Tolerance(rtol=1e-4, atol=1e-6),
-    ("claim", "float64"): Tolerance(rtol=1e-9, atol=1e-12),
-    ("expect", "float64"): Tolerance(rtol=1e-6, atol=1e-9),
+DEFAULTS: Mapping[tuple[Family, str], Tolerance] = {
+    (Family.SYMPY, "float64"): Tolerance(rtol=1e-12, atol=1e-14),
+    (Family.FD, "float64"): Tolerance(rtol=1e-9, atol=1e-12),
+    (Family.COMPLEX_STEP, "float64"): Tolerance(rtol=1e-13, atol=1e-15),
+    (Family.AUTODIFF, "float64"): Tolerance(rtol=1e-9, atol=1e-12),
+    (Family.AUTODIFF, "float32"): Tolerance(rtol=1e-4, atol=1e-6),
+    (Family.CLAIM, "float64"): Tolerance(rtol=1e-9, atol=1e-12),
+    (Family.EXPECT, "float64"): Tolerance(rtol=1e-6, atol=1e-9),
 }
+_MISSING = [f.value for f in Family if (f, "float64") not in DEFAULTS]
+if _MISSING:  # pragma: no cover - a family without defaults is a programming error
+    raise ImportError(f"tolerance families without a float64 row: {_MISSING}")
+
 # rows documented for the README, in this order
-TABLE_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("sympy", "float64", "sympy (when fd is the reference)"),
-    ("fd", "float64", "fd (plus 4x its own error estimate)"),
-    ("complex_step", "float64", "complex_step"),
-    ("autodiff", "float64", "torch, torch_forward, jax, jax_forward, impl:* (dtype float64)"),
-    ("autodiff", "float32", "the same, dtype float32"),
-    ("claim", "float64", "claim:* (always evaluated in float64)"),
-    ("expect", "float64", "expect (numbers quoted from a source, usually rounded)"),
+TABLE_ROWS: tuple[tuple[Family, str, str], ...] = (
+    (Family.SYMPY, "float64", "sympy (when fd is the reference)"),
+    (Family.FD, "float64", "fd (plus 4x its own error estimate)"),
+    (Family.COMPLEX_STEP, "float64", "complex_step"),
+    (Family.AUTODIFF, "float64",
+     "torch, torch_forward, jax, jax_forward, impl:* (dtype float64)"),
+    (Family.AUTODIFF, "float32", "the same, dtype float32"),
+    (Family.CLAIM, "float64", "claim:* (always evaluated in float64)"),
+    (Family.EXPECT, "float64", "expect (numbers quoted from a source, usually rounded)"),
 )
 
-_FAMILY = {"sympy": "sympy", "fd": "fd", "complex_step": "complex_step", "torch": "autodiff",
-           "torch_forward": "autodiff", "jax": "autodiff", "jax_forward": "autodiff",
-           EXPECT_METHOD: "expect"}
+
+def default_tolerance(family: Family, dtype: str) -> Tolerance:
+    """The table's row for ``family``; families that always run in float64 ignore ``dtype``."""
+    return DEFAULTS.get((family, dtype), DEFAULTS[(family, "float64")])
 
 
-def family(method: str) -> str:
-    if method.startswith(CLAIM_PREFIX):
-        return "claim"
-    if method.startswith(IMPL_PREFIX):
-        return "autodiff"
-    return _FAMILY[method]
-
-
-def default_tolerance(method: str, dtype: str) -> Tolerance:
-    """The table's row for ``method``; methods that always run in float64 ignore ``dtype``."""
-    fam = family(method)
-    key = (fam, dtype) if (fam, dtype) in DEFAULTS else (fam, "float64")
-    return DEFAULTS[key]
-
-
-def tolerance_for(case: Case, method: str) -> Tolerance:
+def tolerance_for(case: Case, method: str, family: Family) -> Tolerance:
     """Default row, then the case's top-level override, then its per-method override."""
-    tol = default_tolerance(method, case.dtype)
+    tol = default_tolerance(family, case.dtype)
     overrides = case.tolerance
     if overrides is not None:
         if ALL_METHODS_KEY in overrides:

@@ -17,6 +17,7 @@ from gradcheck_lab.backends import numpy_ops, sympy_ops
 from gradcheck_lab.expr import parse_expression
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.expr.ops import OPS
+from tests.helpers import case_from
 
 RTOL = 1e-12
 ATOL = 1e-15  # for elements whose reference is (close to) zero
@@ -188,11 +189,9 @@ def test_complex_step_refuses_ops_without_an_analytic_extension(op: str) -> None
 def _case_of(text: str) -> Any:
     import json
 
-    from gradcheck_lab.loader import load_document, load_yaml
-
     used = sorted(_expr(text).input_names)
-    doc = json.dumps({"name": "t", "inputs": {k: INPUTS[k] for k in used}, "expr": text})
-    return load_document(load_yaml(doc, "t.yaml"), "t.yaml")[0]
+    return case_from(json.dumps({"name": "t", "inputs": {k: INPUTS[k] for k in used},
+                                 "expr": text}))
 
 
 @pytest.mark.parametrize(("op", "text"), CASES, ids=IDS)

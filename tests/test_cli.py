@@ -5,22 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import types
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from gradcheck_lab.case import Case
-from gradcheck_lab.cli import main, matches, select_shard
-from gradcheck_lab.results import (
-    CaseReport,
-    MethodResult,
-    PointReport,
-    Status,
-    Verdict,
-)
+from gradcheck_lab.cli import select_shard
+from gradcheck_lab.options import RunOptions
+from gradcheck_lab.run import select
+from tests.conftest import CliRunner, FakeRuns
+from tests.helpers import case_from, write
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = "name: square\ninputs: {x: [1.0, 2.0]}\nexpr: sum(x ** 2)\n"
@@ -28,71 +21,12 @@ GOOD = "name: square\ninputs: {x: [1.0, 2.0]}\nexpr: sum(x ** 2)\n"
 BAD = "name: broken\ninputs: {x: 1.0}\nexpr: frobnicate(x)\ncolour: red\n"
 
 
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text)
-    return path
-
-
-def run_cli(argv: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def fake_verify(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
-    """Replace gradcheck_lab.run with a fake whose verify_case fails every case named fail*.
-
-    Each call records the names of the cases of one CLI run (the CLI calls
-    verify_case per case, so progress can advance per case).
-    """
-    calls: list[dict[str, object]] = []
-
-    def verify_case(case: Case, methods: Sequence[str] | None = None,
-                    strict: bool = False) -> CaseReport:
-        call = {"names": [], "methods": methods, "strict": strict, "done": False}
-        if not calls or calls[-1].get("done", True):
-            calls.append(call)
-        names = calls[-1]["names"]
-        assert isinstance(names, list)
-        names.append(case.name)
-        status: Status = "fail" if case.name.startswith("fail") else "pass"
-        result = MethodResult("sympy", value=np.array(1.0), gradient={"x": np.array(2.0)})
-        point = PointReport(case.points[0], "sympy", np.array(1.0), status,
-                            (Verdict("sympy", status, result, None, 0.0, 0.0),))
-        return CaseReport(case, status, (point,), ("sympy",), {"sympy": status})
-
-    def run_cases(cases: Sequence[Case], methods: Sequence[str] | None = None,
-                  strict: bool = False, jobs: int = 1, timeout: float | None = None,
-                  progress: Callable[[CaseReport], object] | None = None) -> list[CaseReport]:
-        reports = []
-        for case in cases:
-            reports.append(verify_case(case, methods, strict))
-            if progress is not None:
-                progress(reports[-1])
-        return reports
-
-    module = types.ModuleType("gradcheck_lab.run")
-    module.verify_case = verify_case  # type: ignore[attr-defined]
-    module.run_cases = run_cases  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "gradcheck_lab.run", module)
-    return calls
-
-
-def last_call(calls: list[dict[str, object]]) -> dict[str, object]:
-    """The fake's record of the latest CLI run; the next run starts a new record."""
-    call = calls[-1]
-    call["done"] = True
-    return {k: v for k, v in call.items() if k != "done"}
-
-
 def test_invalid_case_file_exits_2_naming_file_and_line(tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]
+                                                        cli: CliRunner
                                                         ) -> None:
     write(tmp_path, "good.yaml", GOOD)
     bad = write(tmp_path, "bad.yaml", BAD)
-    code, out, err = run_cli(["run", str(tmp_path)], capsys)
+    code, out, err = cli(["run", str(tmp_path)])
     assert code == 2
     text = out + err
     assert f"{bad}:4" in text and "colour" in text  # unknown field, with its line
@@ -101,87 +35,94 @@ def test_invalid_case_file_exits_2_naming_file_and_line(tmp_path: Path,
 
 
 def test_invalid_expression_is_reported_with_its_line(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+                                                      cli: CliRunner) -> None:
     bad = write(tmp_path, "bad.yaml", "name: broken\ninputs: {x: 1.0}\nexpr: frobnicate(x)\n")
-    code, out, err = run_cli(["validate", str(bad)], capsys)
+    code, out, err = cli(["validate", str(bad)])
     assert code == 2
     assert f"{bad}:3" in err and "frobnicate" in err and "Traceback" not in out + err
 
 
 def test_unknown_method_exits_2_listing_accepted(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+                                                 cli: CliRunner) -> None:
     good = write(tmp_path, "good.yaml", GOOD)
-    code, out, err = run_cli(["run", str(good), "--methods", "sympy,tensorflow"], capsys)
+    code, out, err = cli(["run", str(good), "--methods", "sympy,tensorflow"])
     assert code == 2
     assert "tensorflow" in err and "sympy, fd" in err and "jax" in err
     assert "Traceback" not in out + err
 
 
-def test_missing_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(["run", str(tmp_path / "nowhere")], capsys)
+def test_missing_path_exits_2(tmp_path: Path, cli: CliRunner) -> None:
+    code, out, err = cli(["run", str(tmp_path / "nowhere")])
     assert code == 2 and "nowhere" in err and "Traceback" not in out + err
-    code, _, err = run_cli(["validate", str(tmp_path / "nowhere.yaml")], capsys)
+    code, _, err = cli(["validate", str(tmp_path / "nowhere.yaml")])
     assert code == 2 and "nowhere.yaml" in err
 
 
-def test_folder_without_cases_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(["run", str(tmp_path)], capsys)
+def test_folder_without_cases_exits_2(tmp_path: Path, cli: CliRunner) -> None:
+    code, _, err = cli(["run", str(tmp_path)])
     assert code == 2 and "no case files" in err
 
 
-def test_validate_good_file_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_good_file_exits_0(tmp_path: Path, cli: CliRunner) -> None:
     good = write(tmp_path, "good.yaml", GOOD)
-    code, out, err = run_cli(["validate", str(good)], capsys)
+    code, out, err = cli(["validate", str(good)])
     assert code == 0 and "ok: 1 case in 1 file" in out and err == ""
 
 
 @pytest.mark.parametrize("argv", [["run", "--format", "xml"], ["run", "--shard", "3/2"],
                                   ["run", "--methods", ""], ["frobnicate"], []])
-def test_bad_command_lines_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_cli(argv, capsys)
+def test_bad_command_lines_exit_2(argv: list[str], cli: CliRunner) -> None:
+    code, out, err = cli(argv)
     assert code == 2 and "Traceback" not in out + err
 
 
-def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(["run", "--help"], capsys)
+def test_help_exits_0(cli: CliRunner) -> None:
+    code, out, _ = cli(["run", "--help"])
     assert code == 0 and "--methods" in out
 
 
-def test_run_exit_codes_and_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                        fake_verify: list[dict[str, object]]) -> None:
+def test_run_exit_codes_and_json_output(tmp_path: Path, cli: CliRunner,
+                                        fake_runner: FakeRuns) -> None:
     write(tmp_path, "a.yaml", GOOD)
     write(tmp_path, "b.yaml", GOOD.replace("square", "fail_square"))
-    code, out, _ = run_cli(["run", str(tmp_path), "-k", "square", "--format", "json",
-                            "--methods", "sympy, fd", "--strict"], capsys)
+    code, out, _ = cli(["run", str(tmp_path), "-k", "square", "--format", "json",
+                            "--methods", "sympy, fd", "--strict"])
     assert code == 1
     data = json.loads(out)
     assert data["summary"]["cases"] == 2 and data["summary"]["fail"] == 1
-    assert last_call(fake_verify) == {"names": ["square", "fail_square"],
-                                      "methods": ("sympy", "fd"), "strict": True}
+    assert fake_runner.last["names"] == ["square", "fail_square"]
+    assert fake_runner.last["options"].methods == ("sympy", "fd")
+    assert fake_runner.last["options"].strict is True
 
     report = tmp_path / "report.json"
-    code, out, _ = run_cli(["run", str(tmp_path), "-k", "sq*", "--format", "json",
-                            "--output", str(report)], capsys)
-    assert code == 0 and last_call(fake_verify)["names"] == ["square"]
+    code, out, _ = cli(["run", str(tmp_path), "-k", "sq*", "--format", "json",
+                            "--output", str(report)])
+    assert code == 0 and fake_runner.last["names"] == ["square"]
     assert json.loads(report.read_text())["summary"]["pass"] == 1
     assert "report written to" in out
 
 
-def test_table_output_and_no_match(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                   fake_verify: list[dict[str, object]]) -> None:
+def test_table_output_and_no_match(tmp_path: Path, cli: CliRunner,
+                                   fake_runner: FakeRuns) -> None:
     write(tmp_path, "b.yaml", GOOD.replace("square", "fail_square"))
-    code, out, _ = run_cli(["run", str(tmp_path)], capsys)
+    code, out, _ = cli(["run", str(tmp_path)])
     assert code == 1 and "fail_square" in out and "1 case: 0 pass, 1 fail" in out
     text_file = tmp_path / "report.txt"
-    code, _, _ = run_cli(["run", str(tmp_path), "-o", str(text_file)], capsys)
+    code, _, _ = cli(["run", str(tmp_path), "-o", str(text_file)])
     assert code == 1 and "fail_square" in text_file.read_text()
-    code, _, err = run_cli(["run", str(tmp_path), "-k", "nothing"], capsys)
+    code, _, err = cli(["run", str(tmp_path), "-k", "nothing"])
     assert code == 2 and "no case matches" in err
 
 
+def select_names(name: str, keyword: str) -> bool:
+    return bool(select([case_from(f"name: {name}\ninputs: {{x: 1.0}}\nexpr: x")], keyword))
+
+
 def test_keyword_and_shard_selection(tmp_path: Path) -> None:
-    assert matches("mse_linear", "mse") and matches("mse_linear", "*_linear")
-    assert not matches("mse_linear", "softmax*")
+    names = ["mse_linear", "softmax_ce"]
+    assert [c for c in names if select_names(c, "mse")] == ["mse_linear"]
+    assert [c for c in names if select_names(c, "*_linear")] == ["mse_linear"]
+    assert not select_names("mse_linear", "softmax*")
     from gradcheck_lab.loader import load_file
 
     text = "cases:\n" + "".join(f"  - {{name: c{i}, inputs: {{x: 1.0}}, expr: x}}\n"
@@ -191,11 +132,10 @@ def test_keyword_and_shard_selection(tmp_path: Path) -> None:
     assert shards == [["c0", "c2", "c4"], ["c1", "c3"]]
 
 
-def test_real_run_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_real_run_in_process(tmp_path: Path, cli: CliRunner) -> None:
     pytest.importorskip("gradcheck_lab.run")
     good = write(tmp_path, "good.yaml", GOOD)
-    code, out, _ = run_cli(["run", str(good), "--methods", "sympy,fd", "--format", "json"],
-                           capsys)
+    code, out, _ = cli(["run", str(good), "--methods", "sympy,fd", "--format", "json"])
     assert code == 0, out
     assert json.loads(out)["cases"][0]["status"] == "pass"
 
@@ -213,41 +153,39 @@ def test_console_script_smoke(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- issue 4
 
 def test_run_junit_markdown_html_outputs_and_exit_codes(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        fake_verify: list[dict[str, object]]) -> None:
+        tmp_path: Path, cli: CliRunner,
+        fake_runner: FakeRuns) -> None:
     import xml.etree.ElementTree as ET
 
     write(tmp_path, "a.yaml", GOOD)
     write(tmp_path, "b.yaml", GOOD.replace("square", "fail_square"))
     junit = tmp_path / "f.xml"
-    code, out, _ = run_cli(["run", str(tmp_path), "--format", "junit", "--output", str(junit)],
-                           capsys)
+    code, out, _ = cli(["run", str(tmp_path), "--format", "junit", "--output", str(junit)])
     assert code == 1 and "report written to" in out
     root = ET.fromstring(junit.read_text())
     assert len(list(root.iter("testcase"))) == 2 and len(list(root.iter("failure"))) == 1
-    code, out, _ = run_cli(["run", str(tmp_path), "-k", "fail*", "--format", "markdown"], capsys)
+    code, out, _ = cli(["run", str(tmp_path), "-k", "fail*", "--format", "markdown"])
     assert code == 1 and out.startswith("## ❌ gradcheck-lab") and "`fail_square`" in out
-    code, out, _ = run_cli(["run", str(tmp_path), "-k", "square", "--shard", "2/2",
-                            "--format", "junit"], capsys)
+    code, out, _ = cli(["run", str(tmp_path), "-k", "square", "--shard", "2/2",
+                            "--format", "junit"])
     assert code == 0 and out.startswith("<?xml") and 'tests="1"' in out
     write(tmp_path, "c.yaml", BAD)
-    code, out, err = run_cli(["run", str(tmp_path), "--format", "junit", "-o", str(junit)],
-                             capsys)
+    code, out, err = cli(["run", str(tmp_path), "--format", "junit", "-o", str(junit)])
     assert code == 2 and "colour" in err and "nothing was run" in err
 
 
-def test_run_html_real(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_html_real(tmp_path: Path, cli: CliRunner) -> None:
     good = write(tmp_path, "good.yaml", GOOD)
     report = tmp_path / "r.html"
-    code, out, _ = run_cli(["run", str(good), "--methods", "sympy,fd", "--format", "html",
-                            "-o", str(report)], capsys)
+    code, out, _ = cli(["run", str(good), "--methods", "sympy,fd", "--format", "html",
+                            "-o", str(report)])
     assert code == 0 and "report written to" in out
     html = report.read_text()
     assert html.startswith("<!DOCTYPE html>") and "square" in html
 
 
 def test_progress_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                fake_verify: list[dict[str, object]]) -> None:
+                                fake_runner: FakeRuns) -> None:
     from gradcheck_lab.cli import verify_with_progress
     from gradcheck_lab.loader import load_file
 
@@ -255,23 +193,23 @@ def test_progress_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                 for i in range(3))
     cases = load_file(write(tmp_path, "many.yaml", text))
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
-    report = verify_with_progress(cases, None, False)
+    report = verify_with_progress(cases, RunOptions())
     assert [c.case.name for c in report.cases] == ["c0", "c1", "c2"] and report.seconds >= 0
 
 
-def test_validate_lists_every_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_lists_every_problem(tmp_path: Path, cli: CliRunner) -> None:
     bad1 = write(tmp_path, "bad1.yaml", BAD)
     bad2 = write(tmp_path, "bad2.yaml", "name: b2\ninputs: {x: 1.0}\nexpr: x\norder: 3\n")
-    code, out, err = run_cli(["validate", str(bad1), str(tmp_path / "gone.yaml"), str(bad2),
-                              str(tmp_path / "gone_too")], capsys)
+    code, out, err = cli(["validate", str(bad1), str(tmp_path / "gone.yaml"), str(bad2),
+                              str(tmp_path / "gone_too")])
     assert code == 2 and "Traceback" not in out + err
     for needle in (f"{bad1}:4", f"{bad2}:4", "gone.yaml", "gone_too", "4 problems"):
         assert needle in err, needle
 
 
 def test_schema_matches_the_shipped_file(tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(["schema"], capsys)
+                                         cli: CliRunner) -> None:
+    code, out, _ = cli(["schema"])
     shipped = ROOT / "schema" / "case.schema.json"
     assert code == 0 and out == shipped.read_text(encoding="utf-8")
     data = json.loads(out)
@@ -280,7 +218,7 @@ def test_schema_matches_the_shipped_file(tmp_path: Path,
 
     assert list(data["$defs"]["case"]["properties"]) == list(CASE_FIELDS)
     target = tmp_path / "s.json"
-    assert run_cli(["schema", "-o", str(target)], capsys)[0] == 0
+    assert cli(["schema", "-o", str(target)])[0] == 0
     assert target.read_text(encoding="utf-8") == out
 
 
@@ -338,24 +276,24 @@ def test_schema_agrees_with_the_loader(text: str, tmp_path: Path) -> None:
     assert by_schema == by_loader == valid
 
 
-def test_new_writes_a_starter_that_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def test_new_writes_a_starter_that_passes(tmp_path: Path, cli: CliRunner,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, err = run_cli(["new", "my_first_case"], capsys)
+    code, out, err = cli(["new", "my_first_case"])
     path = tmp_path / "my_first_case.yaml"
     assert code == 0 and path.is_file() and "wrote my_first_case.yaml" in out, err
     text = path.read_text()
     assert "name: my_first_case" in text and text.count("\n#") >= 5  # commented
-    code, _, err = run_cli(["new", "my_first_case"], capsys)
+    code, _, err = cli(["new", "my_first_case"])
     assert code == 2 and "already exists" in err and path.read_text() == text
-    assert run_cli(["new", "bad name"], capsys)[0] == 2
+    assert cli(["new", "bad name"])[0] == 2
     other = tmp_path / "sub" / "x.yaml"
     other.parent.mkdir()
-    assert run_cli(["new", "other", "--output", str(other)], capsys)[0] == 0
+    assert cli(["new", "other", "--output", str(other)])[0] == 0
 
     pytest.importorskip("gradcheck_lab.run")
-    code, out, _ = run_cli(["run", str(path), "--methods", "sympy,fd,claim:*,expect",
-                            "--format", "json"], capsys)
+    code, out, _ = cli(["run", str(path), "--methods", "sympy,fd,claim:*,expect",
+                            "--format", "json"])
     data = json.loads(out)
     assert code == 0 and data["cases"][0]["status"] == "pass"
     assert data["cases"][0]["method_status"] == {"sympy": "pass", "fd": "pass",
@@ -369,25 +307,25 @@ def test_new_writes_a_starter_that_passes(tmp_path: Path, capsys: pytest.Capture
         text = text.replace(old, new)
     text = text.replace("claim:by_hand, expect]", "claim:by_hand, claim:forgot_the_mean, expect]")
     full = write(tmp_path, "full.yaml", text)
-    code, out, _ = run_cli(["run", str(full), "--format", "json"], capsys)
+    code, out, _ = cli(["run", str(full), "--format", "json"])
     status = json.loads(out)["cases"][0]["method_status"]
     assert code == 0 and status == {"sympy": "pass", "fd": "pass", "claim:by_hand": "pass",
                                     "claim:forgot_the_mean": "xfail", "expect": "pass"}
 
 
-def test_show_by_name_and_by_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_by_name_and_by_file(tmp_path: Path, cli: CliRunner) -> None:
     pytest.importorskip("gradcheck_lab.run")
     good = write(tmp_path, "good.yaml", GOOD)
-    code, out, err = run_cli(["show", "square", "--path", str(tmp_path), "--methods",
-                              "sympy,fd"], capsys)
+    code, out, err = cli(["show", "square", "--path", str(tmp_path), "--methods",
+                              "sympy,fd"])
     assert code == 0, err
     assert "∂f/∂x[0]" in out and "2⋅x[0]" in out  # SymPy's pretty form of 2*x[0]
     assert "point 0" in out and "sympy (reference)" in out and "fd" in out
-    code, out, _ = run_cli(["show", str(good), "--methods", "sympy"], capsys)
+    code, out, _ = cli(["show", str(good), "--methods", "sympy"])
     assert code == 0 and "square" in out and "∂f/∂x[1]" in out
-    code, _, err = run_cli(["show", "squar", "--path", str(tmp_path)], capsys)
+    code, _, err = cli(["show", "squar", "--path", str(tmp_path)])
     assert code == 2 and "no case named 'squar'" in err and "did you mean square" in err
-    code, _, err = run_cli(["show", str(tmp_path / "missing.yaml")], capsys)
+    code, _, err = cli(["show", str(tmp_path / "missing.yaml")])
     assert code == 2 and "missing.yaml" in err
 
 
@@ -396,29 +334,29 @@ THREE_POINTS = ("name: sq\ninputs: {x: [1.0, 2.0, 3.0]}\nexpr: sum(x ** 2)\n"
 
 
 def test_limit_option_tightens_and_loosens_a_limit(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+                                                   cli: CliRunner) -> None:
     case = write(tmp_path, "three.yaml", THREE_POINTS)
-    code, _, err = run_cli(["validate", str(case), "--limit", "max_points=1"], capsys)
+    code, _, err = cli(["validate", str(case), "--limit", "max_points=1"])
     assert code == 2
     assert f"{case}:4: field 'points': 2 points, more than the limit of 1" in err
-    code, out, _ = run_cli(["validate", str(case), "--limit", "max_points=2"], capsys)
+    code, out, _ = cli(["validate", str(case), "--limit", "max_points=2"])
     assert code == 0 and "ok: 1 case in 1 file" in out
 
 
 def test_unknown_or_bad_limit_exits_2_listing_names(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+                                                    cli: CliRunner) -> None:
     case = write(tmp_path, "three.yaml", THREE_POINTS)
-    code, out, err = run_cli(["run", str(case), "--limit", "max_pointz=1"], capsys)
+    code, out, err = cli(["run", str(case), "--limit", "max_pointz=1"])
     assert code == 2 and "max_points" in err and "max_symbolic_elements" in err
-    code, out, err = run_cli(["run", str(case), "--limit", "max_points=-3"], capsys)
+    code, out, err = cli(["run", str(case), "--limit", "max_points=-3"])
     assert code == 2 and "positive integer" in err and "Traceback" not in out + err
 
 
 def test_symbolic_limit_skips_sympy_and_fd_becomes_the_reference(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, cli: CliRunner) -> None:
     case = write(tmp_path, "three.yaml", THREE_POINTS)
-    code, out, _ = run_cli(["run", str(case), "--methods", "sympy,fd", "--format", "json",
-                            "--limit", "max_symbolic_elements=2"], capsys)
+    code, out, _ = cli(["run", str(case), "--methods", "sympy,fd", "--format", "json",
+                            "--limit", "max_symbolic_elements=2"])
     assert code == 0
     results = json.loads(out)["cases"][0]["points"][0]["results"]
     by_method = {r["method"]: r for r in results}

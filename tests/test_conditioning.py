@@ -34,7 +34,7 @@ def test_float_methods_at_a_hopeless_point_pass_and_say_why() -> None:
     pytest.importorskip("torch")
     # sin of |x|^2 = 1e24: float64 cannot even evaluate it (found by fuzzing)
     case = case_from("name: c\ninputs: {x: [-1.0e12, 605.9, 1.0]}\nexpr: sin(sum(x * x))")
-    report = verify_case(case, ["sympy", "torch"])
+    report = verify_case(case, methods=["sympy", "torch"])
     torch_verdict = _verdicts(report)["torch"]
     assert torch_verdict.status == "pass"
     assert WITHIN in torch_verdict.message
@@ -46,7 +46,7 @@ def test_a_relative_bug_of_1e_8_is_still_caught_at_a_calm_point() -> None:
     case = case_from(
         "name: c\ninputs: {x: [0.3, -1.2, 2.0]}\nexpr: sum(sin(x))\n"
         "claims:\n  scaled: {x: 'cos(x) * (1 + 2e-8)'}\n")
-    report = verify_case(case, ["sympy", "claim:scaled"])
+    report = verify_case(case, methods=["sympy", "claim:scaled"])
     verdict = _verdicts(report)["claim:scaled"]
     assert verdict.status == "fail"
     assert WITHIN not in verdict.message
@@ -59,7 +59,7 @@ def test_cancellation_in_a_sum_is_forgiven_for_every_float_method() -> None:
     # evaluation moves it by ~1e-6 and arccos' by rel. 6e-8 in fd, torch and jax alike
     case = case_from("name: c\ninputs: {x: [-4568022610.369974, -9.72994289556135e-06, "
                      "4568022610.369974]}\nexpr: arccos(tanh(sum(x)) / 2)")
-    report = verify_case(case, ["sympy", "fd", "torch", "jax"])
+    report = verify_case(case, methods=["sympy", "fd", "torch", "jax"])
     assert report.status == "pass"
     verdicts = _verdicts(report)
     assert any(WITHIN in verdicts[m].message for m in ("fd", "torch", "jax"))
@@ -88,7 +88,7 @@ def test_a_sympy_failure_while_writing_formulas_does_not_fail_the_case(
 
     monkeypatch.setattr(symbolic, "_formulas", broken)
     case = case_from("name: c\ninputs: {x: [1.0, 2.0]}\nexpr: sum(x ** 2)")
-    report = verify_case(case, ["sympy", "fd"])
+    report = verify_case(case, methods=["sympy", "fd"])
     assert report.status == "pass" and report.formulas == {}
 
 

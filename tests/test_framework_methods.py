@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from gradcheck_lab.case import Case, Point
-from gradcheck_lab.loader import load_document, load_yaml
 from gradcheck_lab.methods import load_method
 from gradcheck_lab.results import MethodResult
+from tests.helpers import case_from
 
 FRAMEWORK = {"torch": "torch", "torch_forward": "torch", "jax": "jax", "jax_forward": "jax",
              "complex_step": None}
@@ -21,7 +21,7 @@ METHODS = list(FRAMEWORK)
 
 
 def case_of(text: str) -> Case:
-    return load_document(load_yaml(text, "t.yaml"), "t.yaml")[0]
+    return case_from(text, "t.yaml")
 
 
 def run(method: str, case: Case, point: Point | None = None) -> MethodResult:

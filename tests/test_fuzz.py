@@ -23,7 +23,8 @@ from gradcheck_lab.case import Case
 from gradcheck_lab.errors import CaseError, CaseFileErrors, ExpressionError
 from gradcheck_lab.expr.ops import OPS, USER_FUNCTIONS
 from gradcheck_lab.expr.parse import parse_expression
-from gradcheck_lab.loader import CASE_FIELDS, load_bytes, load_document, load_yaml
+from gradcheck_lab.loader import CASE_FIELDS, load_bytes
+from tests.helpers import case_from
 
 EXAMPLES = int(os.environ.get("GRADCHECK_FUZZ_EXAMPLES", "25"))
 
@@ -93,7 +94,7 @@ expr: "{expr}"
 def build_case(expr: str, x: list[float], s: float, vector: bool) -> Case:
     text = CASE.format(x0=x[0], x1=x[1], x2=x[2], s=s, expr=expr,
                        cotangent="cotangent: random" if vector else "")
-    return load_document(load_yaml(text, "f.yaml"), "f.yaml")[0]
+    return case_from(text, "f.yaml")
 
 
 coordinate = st.floats(-2, 2).map(lambda v: round(v, 2))

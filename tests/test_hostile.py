@@ -12,9 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +19,7 @@ import pytest
 from gradcheck_lab.errors import CaseError, CaseFileErrors
 from gradcheck_lab.limits import Limits
 from gradcheck_lab.loader import discover, load_file, load_paths
+from tests.helpers import cli_subprocess
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 ROOT = HOSTILE.parent.parent
@@ -119,12 +117,8 @@ def _limit_memory() -> None:  # pragma: no cover - runs in the child
 
 
 def cli(args: list[str], cwd: Path, timeout: float = 30) -> tuple[int, str, float]:
-    """Run the command line in a fresh interpreter; (exit code, stdout + stderr, seconds)."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="200")
-    start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-c", CLI, *args], capture_output=True, text=True,
-                         timeout=timeout, cwd=cwd, env=env, preexec_fn=_limit_memory)
-    return run.returncode, run.stdout + run.stderr, time.perf_counter() - start
+    """Run the command line in a fresh interpreter under the memory cap."""
+    return cli_subprocess(args, cwd, timeout=timeout, preexec=_limit_memory)
 
 
 def problem_lines(output: str, path: Path) -> list[str]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from gradcheck_lab import verify
+from tests.helpers import write
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 
@@ -39,10 +39,8 @@ def test_shipped_user_code_cases() -> None:
 
 
 def _write(tmp_path: Path, module: str, case: str) -> Path:
-    (tmp_path / "mycode.py").write_text(textwrap.dedent(module))
-    path = tmp_path / "case.yaml"
-    path.write_text(textwrap.dedent(case))
-    return path
+    write(tmp_path, "mycode.py", module)
+    return write(tmp_path, "case.yaml", case)
 
 
 CASE = """\

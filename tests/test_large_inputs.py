@@ -22,7 +22,7 @@ def _exact(x: np.ndarray) -> np.ndarray:
 def test_symbolic_reference_at_2000_inputs_is_exact_and_fast() -> None:
     case = case_from(SOFTPLUS.format(n=2000))
     start = time.perf_counter()
-    report = verify_case(case, ["sympy"])
+    report = verify_case(case, methods=["sympy"])
     assert time.perf_counter() - start < 5.0
     result = report.points[0].verdicts[0].result
     np.testing.assert_allclose(result.gradient["x"], _exact(case.points[0].values["x"]),
@@ -46,7 +46,7 @@ def test_fd_samples_elements_and_projections_above_the_limit() -> None:
     for p in result.projections:
         assert float(p.value) == pytest.approx(float(np.dot(_exact(x), p.direction["x"])),
                                                rel=1e-8, abs=1e-15)
-    assert verify_case(case, ["sympy", "fd"]).status == "pass"
+    assert verify_case(case, methods=["sympy", "fd"]).status == "pass"
 
 
 def test_projection_catches_a_bug_in_an_unsampled_element() -> None:
@@ -58,7 +58,7 @@ def test_projection_catches_a_bug_in_an_unsampled_element() -> None:
     onehot = "[" + ", ".join("1.0" if i == k else "0.0" for i in range(n)) + "]"
     formula = f"2*sigmoid(2*x - 1)/{n} * (1 + 1.0e-3*{onehot})"
     text = SOFTPLUS.format(n=n) + f"claims:\n  c: {{x: \"{formula}\"}}\n"
-    report = verify_case(case_from(text), ["fd", "claim:c"])  # fd is the reference
+    report = verify_case(case_from(text), methods=["fd", "claim:c"])  # fd is the reference
     verdict = next(v for v in report.points[0].verdicts if v.method == "claim:c")
     assert verdict.status == "fail"
     assert {m.input for m in verdict.mismatches} == {"projection[0]", "projection[1]",
@@ -71,7 +71,7 @@ def test_four_way_run_at_10_000_inputs_under_15_s() -> None:
     pytest.importorskip("jax")
     case = case_from(SOFTPLUS.format(n=10_000))
     start = time.perf_counter()
-    report = verify_case(case, ["sympy", "fd", "torch", "jax"])
+    report = verify_case(case, methods=["sympy", "fd", "torch", "jax"])
     assert time.perf_counter() - start < 15.0
     assert report.status == "pass"
 
@@ -83,7 +83,7 @@ def test_least_squares_100x100_exact_under_5_s() -> None:
                      "  b: {random: {shape: [100], seed: 4}, wrt: false}\n"
                      "expr: sum((A @ x - b)**2)\n")
     start = time.perf_counter()
-    report = verify_case(case, ["sympy"])
+    report = verify_case(case, methods=["sympy"])
     assert time.perf_counter() - start < 5.0
     values = case.points[0].values
     g = 2 * values["A"].T @ (values["A"] @ values["x"] - values["b"])

@@ -18,14 +18,9 @@ from gradcheck_lab.errors import CaseError, CaseFileErrors, ExpressionError
 from gradcheck_lab.expr.graph import Op
 from gradcheck_lab.loader import CASE_FIELDS, load_file, load_paths
 from gradcheck_lab.loader.yaml_nodes import MAX_YAML_DEPTH, MAX_YAML_NODES, load_yaml
+from tests.helpers import write
 
 CASE_FIELD_LIST = ", ".join(CASE_FIELDS)
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return path
 
 
 def load_one(tmp_path: Path, text: str, name: str = "case.yaml") -> Case:

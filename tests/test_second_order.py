@@ -177,7 +177,7 @@ def test_large_hessians_are_checked_by_hessian_vector_products(tmp_path: Path) -
 
     (tmp_path / "big.yaml").write_text(ROSENBROCK_300)
     (case,) = load_cases(tmp_path / "big.yaml")
-    report = verify_case(case, ["sympy", "fd", *FRAMEWORKS])
+    report = verify_case(case, methods=["sympy", "fd", *FRAMEWORKS])
     assert report.status == "pass"
     assert "Hessian-vector products H v for 3 seeded random directions" in report.message
     point = report.case.points[0]

@@ -8,17 +8,21 @@ import sys
 import pytest
 
 from gradcheck_lab.case import Tolerance
+from gradcheck_lab.methods.registry import case_methods
 from gradcheck_lab.results import worst
 from gradcheck_lab.run import verify_case
-from gradcheck_lab.tolerances import default_tolerance, tolerance_for
+from gradcheck_lab.tolerances import Family, default_tolerance, tolerance_for
 from tests.helpers import case_from
 
 NUMERIC = ["sympy", "fd"]
 
 
 def test_default_table_catches_1e_8_relative_in_float64() -> None:
-    for method in ("torch", "jax", "torch_forward", "jax_forward", "claim:x", "impl:y", "fd"):
-        tol = default_tolerance(method, "float64")
+    case = case_from("name: a\ninputs: {x: 1.0}\nexpr: x\nclaims: {c: {x: 1}}\n"
+                     "implementations: [{name: y, framework: numpy, gradient: 'm:f'}]")
+    methods = case_methods(case)
+    for method in ("torch", "jax", "torch_forward", "jax_forward", "claim:c", "impl:y", "fd"):
+        tol = default_tolerance(methods[method].family, "float64")
         # an error of 1e-8 relative on a value of 1 exceeds the bound
         assert tol.atol + tol.rtol * 1.0 < 1e-8
 
@@ -26,8 +30,17 @@ def test_default_table_catches_1e_8_relative_in_float64() -> None:
 def test_case_tolerance_overrides_only_given_parts() -> None:
     case = case_from("name: a\ninputs: {x: 1.0}\nexpr: x\n"
                      "tolerance: {atol: 1.0e-3, torch: {rtol: 1e-6}}")
-    assert tolerance_for(case, "torch") == Tolerance(rtol=1e-6, atol=1e-3)
-    assert tolerance_for(case, "jax") == Tolerance(rtol=1e-9, atol=1e-3)
+    assert tolerance_for(case, "torch", Family.AUTODIFF) == Tolerance(rtol=1e-6, atol=1e-3)
+    assert tolerance_for(case, "jax", Family.AUTODIFF) == Tolerance(rtol=1e-9, atol=1e-3)
+
+
+def test_every_method_has_a_tolerance_family_with_defaults() -> None:
+    from gradcheck_lab.methods.registry import SPECS
+    from gradcheck_lab.tolerances import DEFAULTS
+
+    for spec in SPECS:
+        assert isinstance(spec.family, Family)
+        assert (spec.family, "float64") in DEFAULTS
 
 
 def test_worst_order() -> None:

@@ -22,10 +22,10 @@ from gradcheck_lab.expr.ops import RESERVED_NAMES
 from gradcheck_lab.limits import Limits
 from gradcheck_lab.loader import parts
 from gradcheck_lab.loader import values as v
-from gradcheck_lab.loader.parts import NAME_RE
 from gradcheck_lab.loader.scope import Scope
 from gradcheck_lab.loader.shapes import evaluate_checked
 from gradcheck_lab.loader.yaml_nodes import line_of
+from gradcheck_lab.names import NAME_RE
 
 CASE_FIELDS = ("name", "description", "source", "inputs", "expr", "points", "cotangent",
                "order", "dtype", "methods", "tolerance", "expect", "claims",
@@ -259,7 +259,8 @@ class CaseBuilder(Scope):
                 where = f" at point {point.index}" if point.index else ""
                 raise self.evaluation_error(
                     f"the expression cannot be evaluated{where}: {exc.message}", expr,
-                    exc.node.pos, "expr", line, self.raw, "expr", point.index) from None
+                    exc.node.pos, field="expr", line=line, data=self.raw, key="expr",
+                    point=point.index) from None
             shape = tuple(np.shape(out)) if shape is None else shape
             if not np.all(np.isfinite(out)):
                 raise CaseError(f"the expression is not finite at point {point.index} "

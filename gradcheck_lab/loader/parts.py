@@ -8,7 +8,6 @@ text until a method runs it.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 import numpy as np
@@ -25,10 +24,8 @@ from gradcheck_lab.expr.evaluate import EvaluationError
 from gradcheck_lab.loader import values as v
 from gradcheck_lab.loader.scope import Scope
 from gradcheck_lab.loader.shapes import evaluate_checked
-from gradcheck_lab.methods import BUILTIN_METHODS, CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
-
-NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
-TARGET_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_.]*$")
+from gradcheck_lab.methods.registry import case_methods
+from gradcheck_lab.names import NAME_RE, TARGET_RE
 
 
 def claims(scope: Scope, raw: Any, names: list[str]) -> tuple[Claim, ...]:
@@ -91,10 +88,7 @@ def implementations(scope: Scope, raw: Any) -> tuple[Implementation, ...]:
 
 
 def _known_methods(case: Case) -> list[str]:
-    known = list(BUILTIN_METHODS) + [EXPECT_METHOD]
-    known += [CLAIM_PREFIX + c.name for c in case.claims]
-    known += [IMPL_PREFIX + i.name for i in case.implementations]
-    return known
+    return list(case_methods(case))
 
 
 def methods(raw: Any, case: Case) -> tuple[str, ...]:
@@ -171,7 +165,7 @@ def check_against(scope: Scope, case: Case) -> None:
             except EvaluationError as exc:
                 raise scope.evaluation_error(
                     f"the formula cannot be evaluated: {exc.message}", formula, exc.node.pos,
-                    field, claim.line, data=body, key=name) from None
+                    field=field, line=claim.line, data=body, key=name) from None
             if shape != case.gradient_shape(name):
                 raise CaseError(f"the formula has shape {shape}, the gradient of '{name}' "
                                 f"has shape {case.gradient_shape(name)}", field=prefix + field,

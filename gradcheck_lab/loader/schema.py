@@ -17,11 +17,16 @@ from typing import Any
 from gradcheck_lab.expr.ops import RESERVED_NAMES
 from gradcheck_lab.limits import DEFAULT_LIMITS
 from gradcheck_lab.loader.case_builder import CASE_FIELDS
-from gradcheck_lab.methods import BUILTIN_METHODS, CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
+from gradcheck_lab.methods.registry import BUILTIN_METHODS
+from gradcheck_lab.names import (
+    CLAIM_PREFIX,
+    EXPECT_METHOD,
+    IMPL_PREFIX,
+    NAME_PATTERN,
+    TARGET_PATTERN,
+)
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"  # contract section 1; tests check the loader agrees
-TARGET_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_.]*$"
 # YAML 1.1 reads 1e-6 (no dot) as text; the loader accepts such text as a number
 FLOAT_TEXT = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 NONNEGATIVE_TEXT = r"^\s*\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"

@@ -54,7 +54,7 @@ class Scope:
         except ExpressionError as exc:
             raise place(exc, data, key, text) from None
 
-    def evaluation_error(self, message: str, expr: Expression, pos: Pos, field: str,
+    def evaluation_error(self, message: str, expr: Expression, pos: Pos, *, field: str,
                          line: int | None, data: Any, key: Any,
                          point: int = 0) -> ExpressionError:
         """An error of evaluating ``expr`` (the text at ``data[key]``) at ``pos``: at the

@@ -1,30 +1,24 @@
-"""Method registry: method name -> module (imported only when the method runs).
+"""The methods: one registry row per built-in method, one object per method of a case.
 
-Each module exposes ``unavailable() -> str | None`` (a reason to skip, e.g. the
-framework is not installed) and ``compute(case, point) -> MethodResult``.
+``registry`` holds the rows (``MethodSpec``: name, module, tolerance family, default,
+exact) and the :class:`~gradcheck_lab.methods.registry.Method` protocol that built-in
+methods, claims, implementations and ``expect`` all satisfy. Each built-in method's
+module exposes ``unavailable() -> str | None`` and ``compute(case, point) -> MethodResult``
+and imports its framework only when it runs.
 """
 
-from __future__ import annotations
+from gradcheck_lab.methods.registry import (
+    BUILTIN_METHODS,
+    DEFAULT_METHODS,
+    SPECS,
+    Method,
+    MethodSpec,
+    load_method,
+    method_problems,
+    methods_of,
+)
+from gradcheck_lab.names import CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX
 
-import importlib
-from types import ModuleType
-
-# name -> module path; order is the report's column order
-BUILTIN_METHODS: dict[str, str] = {
-    "sympy": "gradcheck_lab.methods.symbolic",
-    "fd": "gradcheck_lab.methods.fd",
-    "complex_step": "gradcheck_lab.methods.complex_step",
-    "torch": "gradcheck_lab.methods.torch_reverse",
-    "torch_forward": "gradcheck_lab.methods.torch_forward",
-    "jax": "gradcheck_lab.methods.jax_reverse",
-    "jax_forward": "gradcheck_lab.methods.jax_forward",
-}
-EXPECT_METHOD = "expect"
-CLAIM_PREFIX = "claim:"
-IMPL_PREFIX = "impl:"
-# run when a case names no methods (complex_step and the forward modes are opt-in)
-DEFAULT_METHODS: tuple[str, ...] = ("sympy", "fd", "torch", "jax")
-
-
-def load_method(name: str) -> ModuleType:
-    return importlib.import_module(BUILTIN_METHODS[name])
+__all__ = ["BUILTIN_METHODS", "CLAIM_PREFIX", "DEFAULT_METHODS", "EXPECT_METHOD",
+           "IMPL_PREFIX", "SPECS", "Method", "MethodSpec", "load_method", "method_problems",
+           "methods_of"]

@@ -11,8 +11,8 @@ import numpy as np
 from gradcheck_lab.backends.numpy_ops import make_backend
 from gradcheck_lab.case import Claim, Point
 from gradcheck_lab.expr.evaluate import evaluate
-from gradcheck_lab.methods import CLAIM_PREFIX, EXPECT_METHOD
 from gradcheck_lab.methods.base import as_float64, point_arrays, timed
+from gradcheck_lab.names import CLAIM_PREFIX, EXPECT_METHOD
 from gradcheck_lab.results import MethodResult
 
 _BACKEND = make_backend()

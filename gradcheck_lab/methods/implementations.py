@@ -21,7 +21,6 @@ import numpy as np
 
 from gradcheck_lab.case import Case, Implementation, Point
 from gradcheck_lab.errors import ImplementationError
-from gradcheck_lab.methods import IMPL_PREFIX
 from gradcheck_lab.methods.base import (
     as_float64,
     hessian_directions,
@@ -30,6 +29,7 @@ from gradcheck_lab.methods.base import (
     timed,
     wants_hessian,
 )
+from gradcheck_lab.names import IMPL_PREFIX
 from gradcheck_lab.results import MethodResult
 
 

@@ -199,7 +199,7 @@ def derivative(f: Function, guard: Guard, x: Vector, k: int, at_kink: bool = Fal
 
     sides = {}
     for sign, label in ((1.0, "forward"), (-1.0, "backward")):
-        side = _one_sided(f0, sign, scale, guard, shifted, evaluate)
+        side = _one_sided(f0, sign, scale, guard, stencil=(shifted, evaluate))
         if side is not None:
             sides[label] = side
     if not sides:
@@ -258,11 +258,12 @@ def first_valid(quotient: Quotient, h: float, floor: float = 0.0) -> float | Non
     return None
 
 
-def _one_sided(f0: np.ndarray, sign: float, scale: float, guard: Guard,
-               shifted: Callable[[float], Vector],
-               evaluate: Callable[[float, tuple[np.ndarray, ...]], np.ndarray | None]
+def _one_sided(f0: np.ndarray, sign: float, scale: float, guard: Guard, *,
+               stencil: tuple[Callable[[float], Vector],
+                              Callable[[float, tuple[np.ndarray, ...]], np.ndarray | None]]
                ) -> tuple[np.ndarray, np.ndarray] | None:
     """Ridders on (F(x + s h) - F(x)) / (s h), all steps on one side of the kink."""
+    shifted, evaluate = stencil  # x moved by a step; F there, or None off the side
     h = H0 * scale
     x_k = shifted(0.0)
     # the side signature just off x on this side; every step must keep it

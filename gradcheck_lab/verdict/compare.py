@@ -12,66 +12,28 @@ unless the case says ``kinks: fail``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import numpy as np
 
-from gradcheck_lab.case import Case, Point, Tolerance
+from gradcheck_lab.case import Tolerance
 from gradcheck_lab.results import MethodResult, Mismatch, PointReport, Status, Verdict, worst
-from gradcheck_lab.tolerances import FD_ESTIMATE_FACTOR, tolerance_for
+from gradcheck_lab.tolerances import FD_ESTIMATE_FACTOR
+from gradcheck_lab.verdict.reference import (
+    Evidence,
+    Judging,
+    Reference,
+    choose_reference,
+    estimates,
+    hessian_key,
+    kink_bounds,
+)
 
 MAX_MISMATCHES = 20
 
 
-@dataclass(frozen=True)
-class Reference:
-    method: str
-    result: MethodResult
-    bounds: Mapping[str, tuple[np.ndarray, np.ndarray]] | None  # set at a kink point
-    estimate: Mapping[str, np.ndarray] | None  # fd's error estimate, when fd is the reference
-    # how far the exact result moves under input rounding (symbolic.conditioning), when
-    # measured: added to the bounds of the float methods
-    spread: Mapping[str, np.ndarray] | None = None
-
-# results not computed in floating point from the case's inputs: never widened
-EXACT_OR_QUOTED = ("sympy", "expect")
-
-
-def usable(result: MethodResult | None) -> bool:
-    return (result is not None and result.error is None and result.skipped is None
-            and result.value is not None
-            and bool(np.all(np.isfinite(result.value)))
-            and all(np.all(np.isfinite(g)) for g in result.gradient.values()))
-
-
-def choose_reference(results: Mapping[str, MethodResult], probe: MethodResult | None
-                     ) -> tuple[str, MethodResult] | None:
-    """sympy where it ran and is finite, else fd (the method's own result or the probe)."""
-    if usable(results.get("sympy")):
-        return "sympy", results["sympy"]
-    for candidate in (results.get("fd"), probe):
-        if candidate is not None and candidate.error is None and candidate.skipped is None:
-            return "fd", candidate
-    return None
-
-
-def kink_bounds(kinks: tuple[str, ...], probe: MethodResult | None, case: Case
-                ) -> Mapping[str, tuple[np.ndarray, np.ndarray]] | None:
-    """One-sided bounds when the point really is non-differentiable, else None."""
-    if not kinks or probe is None or probe.bounds is None:
-        return None
-    tol = tolerance_for(case, "fd")
-    for name, (lo, hi) in probe.bounds.items():
-        est = probe.error_estimate[name] if probe.error_estimate else 0.0
-        width = tol.atol + tol.rtol * np.maximum(np.abs(lo), np.abs(hi)) + 2 * est
-        if np.any(hi - lo > width):
-            return probe.bounds
-    return None
-
-
-def _compare(name: str, got: np.ndarray, ref: np.ndarray, bound: np.ndarray,
-             interval: tuple[np.ndarray, np.ndarray] | None,
+def _compare(name: str, got: np.ndarray, ref: np.ndarray, bound: np.ndarray, *,
+             interval: tuple[np.ndarray, np.ndarray] | None = None,
              mask: np.ndarray | None = None) -> tuple[list[Mismatch], float, float]:
     """Elements outside tolerance (or the kink interval); ``mask``: only these were computed."""
     got = np.broadcast_to(np.asarray(got, dtype=np.float64), np.shape(ref))
@@ -101,11 +63,11 @@ def _compare(name: str, got: np.ndarray, ref: np.ndarray, bound: np.ndarray,
     return mismatches, float(np.max(abs_err, initial=0.0)), float(np.max(rel_seen, initial=0.0))
 
 
-def judge(case: Case, result: MethodResult, reference: Reference | None,
-          expect_fail: bool, kinks_fail: bool) -> Verdict:
+def judge(judging: Judging, result: MethodResult, reference: Reference | None) -> Verdict:
     """One method's verdict at one point."""
     method = result.method
-    tol = tolerance_for(case, method)
+    tol = judging.tolerance(method)
+    expect_fail = judging.methods[method].expect_fail if method in judging.methods else False
     if result.skipped is not None:
         return Verdict(method, "skipped", result, tol, message=result.skipped)
     if result.error is not None:
@@ -120,22 +82,23 @@ def judge(case: Case, result: MethodResult, reference: Reference | None,
     for name, got, want in _quantities(result, ref):
         if got is None or want is None:
             continue
-        bound = _bound(tol, want, name, result, reference, method)
+        bound = _bound(judging, tol, want, name, (result, reference))
         interval = None
         if reference.bounds is not None and name in reference.bounds:
             interval = reference.bounds[name]
             used_interval = True
-            bound = _bound(tol, np.maximum(np.abs(interval[0]), np.abs(interval[1])), name,
-                           result, reference, method)
-        found, a, r = _compare(name, got, want, bound, interval, _mask(name, result, ref))
+            bound = _bound(judging, tol, np.maximum(np.abs(interval[0]), np.abs(interval[1])),
+                           name, (result, reference))
+        found, a, r = _compare(name, got, want, bound, interval=interval,
+                                  mask=_mask(name, result, ref))
         mismatches += found
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
     for name, got_p, want_p, err in _projection_pairs(result, ref):
         bound = tol.bound(want_p) + FD_ESTIMATE_FACTOR * err
-        found, a, r = _compare(name, got_p, want_p, np.asarray(bound), None)
+        found, a, r = _compare(name, got_p, want_p, np.asarray(bound))
         mismatches += found
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
-    status, message = _status(mismatches, used_interval, expect_fail, kinks_fail)
+    status, message = _status(mismatches, used_interval, expect_fail, judging.kinks_fail)
     mismatches.sort(key=lambda m: -(m.abs_error / m.bound if m.bound > 0 else np.inf))
     return Verdict(method, status, result, tol, max_abs, max_rel,
                    tuple(mismatches[:MAX_MISMATCHES]), len(mismatches), message)
@@ -171,10 +134,6 @@ def _projection_pairs(result: MethodResult, ref: MethodResult
             for i, p in enumerate(result.projections)]
 
 
-def hessian_key(a: str, b: str) -> str:
-    return f"hessian[{a},{b}]"
-
-
 def _quantities(result: MethodResult, ref: MethodResult
                 ) -> list[tuple[str, np.ndarray | None, np.ndarray | None]]:
     """Everything compared: the value, each gradient, each Hessian block (by name)."""
@@ -187,16 +146,10 @@ def _quantities(result: MethodResult, ref: MethodResult
     return pairs
 
 
-def estimates(result: MethodResult) -> dict[str, np.ndarray]:
-    """fd's error estimates by quantity name (gradients and Hessian blocks)."""
-    out = dict(result.error_estimate or {})
-    for a, row in (result.hessian_error_estimate or {}).items():
-        out.update({hessian_key(a, b): e for b, e in row.items()})
-    return out
-
-
-def _bound(tol: Tolerance, ref: np.ndarray, name: str, result: MethodResult,
-           reference: Reference, method: str) -> np.ndarray:
+def _bound(judging: Judging, tol: Tolerance, ref: np.ndarray, name: str,
+           judged: tuple[MethodResult, Reference]) -> np.ndarray:
+    result, reference = judged
+    method = result.method
     bound = tol.bound(np.where(np.isfinite(ref), ref, 0.0))
     own = estimates(result) if method == "fd" else None
     for source in (reference.estimate, own):
@@ -204,7 +157,7 @@ def _bound(tol: Tolerance, ref: np.ndarray, name: str, result: MethodResult,
             est = np.asarray(source[name])
             bound = bound + FD_ESTIMATE_FACTOR * np.where(np.isfinite(est), est, 0.0)
     spread = reference.spread
-    if spread is not None and name in spread and method not in EXACT_OR_QUOTED:
+    if spread is not None and name in spread and not judging.is_exact(method):
         # not measurable (the perturbed point leaves the domain): no allowance
         bound = bound + np.where(np.isfinite(spread[name]), spread[name], 0.0)
     return np.asarray(bound)
@@ -223,24 +176,21 @@ def _status(mismatches: list[Mismatch], at_kink: bool, expect_fail: bool,
     return "pass", ""
 
 
-def judge_point(case: Case, point: Point, results: Mapping[str, MethodResult],
-                probe: MethodResult | None, kinks: tuple[str, ...],
-                expect_fail: Collection[str], kinks_fail: bool,
+def judge_point(judging: Judging, evidence: Evidence,
                 spread: Mapping[str, np.ndarray] | None = None) -> PointReport:
-    """Every method at one point; ``probe`` is an fd result used for the reference and kinks.
+    """Every method at one point, against the reference chosen from the evidence.
 
     ``spread``: the point's conditioning (see ``Reference.spread``), once measured.
     """
-    chosen = choose_reference(results, probe)
-    bounds = kink_bounds(kinks, probe, case)
+    chosen = choose_reference(evidence.results, evidence.probe)
+    bounds = kink_bounds(judging, evidence.kinks, evidence.probe)
     reference = None
     if chosen is not None:
         name, result = chosen
         reference = Reference(name, result, bounds, estimates(result) if name == "fd" else None,
                               spread if name == "sympy" else None)
-    verdicts = tuple(judge(case, r, reference, m in expect_fail, kinks_fail or case.kinks == "fail")
-                     for m, r in results.items())
-    return PointReport(point, None if chosen is None else chosen[0],
+    verdicts = tuple(judge(judging, r, reference) for r in evidence.results.values())
+    return PointReport(evidence.point, None if chosen is None else chosen[0],
                        None if chosen is None else chosen[1].value,
                        worst([v.status for v in verdicts]), verdicts,
-                       kinks if bounds is not None else ())
+                       evidence.kinks if bounds is not None else ())

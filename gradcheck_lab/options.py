@@ -1,0 +1,42 @@
+"""How a run is made: one frozen :class:`RunOptions` from the CLI (or ``verify()``'s
+keywords) through the worker pool to the case runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gradcheck_lab.errors import UsageError
+from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """``methods``: only these (None: each case's own or the defaults); ``strict``: kinks
+    fail; ``keyword``: only cases whose name contains it or matches it as a glob;
+    ``jobs`` > 1 or a ``timeout`` (seconds per case): cases run in worker processes."""
+
+    methods: tuple[str, ...] | None = None
+    strict: bool = False
+    keyword: str | None = None
+    limits: Limits = DEFAULT_LIMITS
+    jobs: int = 1
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        from gradcheck_lab.methods.registry import method_problems
+
+        if self.methods is not None:
+            problems = method_problems(self.methods)
+            if problems:
+                raise UsageError("; ".join(problems))
+        if self.jobs < 1:
+            raise UsageError(f"jobs must be at least 1, got {self.jobs}")
+        if self.timeout is not None and not self.timeout > 0:
+            raise UsageError(f"timeout must be a positive number of seconds, got {self.timeout}")
+
+    @property
+    def in_workers(self) -> bool:
+        return self.jobs > 1 or self.timeout is not None
+
+
+DEFAULT_OPTIONS = RunOptions()

@@ -1,0 +1,111 @@
+"""The case runner: every method of a case at every point, judged, one CaseReport.
+
+Used by ``run`` (in this process) and by ``parallel``'s worker processes alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from gradcheck_lab.case import Case, Point
+from gradcheck_lab.diagnose import diagnose
+from gradcheck_lab.kinks import kinks_at
+from gradcheck_lab.methods.base import HVP_ABOVE, HVP_DIRECTIONS, uses_hvp, wants_hessian, wrt_size
+from gradcheck_lab.methods.registry import Method, load_method, methods_of
+from gradcheck_lab.options import DEFAULT_OPTIONS, RunOptions
+from gradcheck_lab.results import CaseReport, MethodResult, Status, worst
+from gradcheck_lab.verdict import (
+    Evidence,
+    Judging,
+    judge_with_conditioning,
+    unexpected_passes,
+    usable,
+)
+
+Notify = Callable[[str, int], object]  # (method, point index), before the method runs
+
+
+def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
+             failed: Mapping[str, str] | None = None, notify: Notify | None = None
+             ) -> CaseReport:
+    """Run every planned method at every point of ``case`` and judge the results.
+
+    ``failed`` maps methods already known to crash or hang on this case (found by a
+    worker process, see ``parallel``) to their error message: they are not run again
+    and are ``error``. ``notify(method, point index)`` is called before each method runs.
+    """
+    start = time.perf_counter()
+    failed = failed or {}
+    methods = methods_of(case, options.methods)
+    judging = Judging(case, {m.name: m for m in methods}, options.strict or case.kinks == "fail")
+    # results known before anything runs: methods whose framework is missing, or that a
+    # worker process found to crash or hang on this case
+    preset = {name: MethodResult(name, error=message) for name, message in failed.items()}
+    preset.update({m.name: MethodResult(m.name, skipped=reason)
+                   for m in methods if (reason := m.unavailable())})
+    points = []
+    for point in points_in_dtype(case):
+        results = _results(case, point, methods, preset, notify)
+        kinks = kinks_at(case.expr, point.values)
+        probe = results.get("fd")
+        if probe is None and (kinks or not usable(results.get("sympy"))) and "fd" not in failed:
+            if notify is not None:
+                notify("fd", point.index)
+            probe = load_method("fd").compute(case, point)  # reference / kink bounds only
+        points.append(judge_with_conditioning(judging, Evidence(point, results, probe, kinks)))
+    points = unexpected_passes(judging, points)
+    names = tuple(m.name for m in methods)
+    method_status: dict[str, Status] = {}
+    for name in names:
+        statuses = [v.status for p in points for v in p.verdicts if v.method == name]
+        method_status[name] = worst(statuses) if statuses else "skipped"
+    formulas: dict[str, str] = {}
+    if "sympy" in names and any(v.method == "sympy" and v.status not in ("error", "skipped")
+                                for p in points for v in p.verdicts):
+        from gradcheck_lab.methods.symbolic import formulas as symbolic_formulas
+        formulas = symbolic_formulas(case)
+    report = CaseReport(case, worst(list(method_status.values())), tuple(points), names,
+                        method_status, formulas=formulas, seconds=time.perf_counter() - start,
+                        message=_order_message(case))
+    return dataclasses.replace(report, findings=tuple(diagnose(report)))
+
+
+def _results(case: Case, point: Point, methods: Sequence[Method],
+             preset: Mapping[str, MethodResult], notify: Notify | None
+             ) -> dict[str, MethodResult]:
+    """Each method's result at ``point``; ``preset``: results known without running."""
+    results: dict[str, MethodResult] = {}
+    for method in methods:
+        if method.name in preset:
+            results[method.name] = preset[method.name]
+            continue
+        if notify is not None:
+            notify(method.name, point.index)
+        result = method.compute(case, point)
+        if result is not None:
+            results[method.name] = result
+    return results
+
+
+def points_in_dtype(case: Case) -> tuple[Point, ...]:
+    """For float32 cases, points rounded to float32 so every method sees the same inputs."""
+    if case.dtype != "float32":
+        return case.points
+    return tuple(dataclasses.replace(p, values={k: np.asarray(v, np.float32).astype(np.float64)
+                                                for k, v in p.values.items()})
+                 for p in case.points)
+
+
+def _order_message(case: Case) -> str:
+    if case.order == 2 and not wants_hessian(case):
+        return ("order 2: the Hessian is checked for a scalar output (or with a cotangent); "
+                "this output has shape " + str(case.output_shape))
+    if uses_hvp(case):
+        return (f"order 2 with {wrt_size(case)} differentiated elements (above {HVP_ABOVE}): "
+                f"Hessian-vector products H v for {HVP_DIRECTIONS} seeded random directions "
+                "are compared (hessian[input,·vJ]), not the full Hessian")
+    return ""
