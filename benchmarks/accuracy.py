@@ -1,7 +1,7 @@
 """Accuracy of gradcheck-lab's fd and complex_step against the exact sympy reference.
 
 Part 1: every case in cases/, at every point where no op sits at its kink, with
-``verify_case(case, methods=methods=["sympy", "fd", "complex_step"])``. The error of a method
+``verify_case(case, methods=["sympy", "fd", "complex_step"])``. The error of a method
 at a point is the largest elementwise relative error ``|got - ref| / |ref|`` over the
 gradient's elements whose exact reference is not 0 (``ref`` is sympy's value, exact and
 rounded once to float64, so a correctly rounded answer can still show up to 1.1e-16);

@@ -7,8 +7,8 @@ Two functions of a differentiated vector x (seeded normal), in float64:
 
 For each size n and function, the times of:
 
-- gradcheck-lab's exact reference alone: ``verify_case(case, methods=methods=["sympy"])``;
-- the whole four-way run: ``verify_case(case, methods=methods=["sympy", "fd", "torch", "jax"])``;
+- gradcheck-lab's exact reference alone: ``verify_case(case, methods=["sympy"])``;
+- the whole four-way run: ``verify_case(case, methods=["sympy", "fd", "torch", "jax"])``;
 - ``torch.autograd.gradcheck(f, (x,))`` in its default slow mode and with ``fast_mode=True``;
 - ``jax.test_util.check_grads(f, (x,), order=1, modes=["rev"])``.
 
