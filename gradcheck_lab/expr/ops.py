@@ -29,6 +29,7 @@ from gradcheck_lab.expr.opspec import (
     unary,
     zero_kink,
 )
+from gradcheck_lab.expr.params import AXIS, KEEPDIMS, Param
 
 __all__ = ["CONSTANTS", "OPS", "RESERVED_NAMES", "USER_FUNCTIONS", "OpSpec"]
 
@@ -71,8 +72,8 @@ _ROWS: list[OpSpec] = [
     OpSpec("neg", 1, 1, "negation", category="operator", callable_by_user=False,
            written="unary '-'", syntax="-a"),
     OpSpec("getitem", 1, 1, "integer indices and slices (steps > 0)", shapes.getitem,
-           {"index": None}, "structure", callable_by_user=False, written="indexing",
-           syntax="x[i], x[i, j], x[a:b]"),
+           {"index": Param(None, "ints")}, "structure", callable_by_user=False,
+           written="indexing", syntax="x[i], x[i, j], x[a:b]"),
     OpSpec("T", 1, 1, "the axes reversed", shapes.reverse, category="structure",
            callable_by_user=False, written="'.T'", syntax="x.T"),
     OpSpec("stack", 1, 1_000_000, "stacked along a new first axis (items broadcast)",
@@ -111,7 +112,8 @@ _ROWS: list[OpSpec] = [
               kink=lambda a, p: ties(a[0], p, False), guard=lambda a, p: argext(a[0], p, False)),
     reduction("logsumexp", "log(sum(exp(x))) over axis, without overflow"),
     reduction("norm", "vector norm of order ord (2, 1 or inf) over axis (all elements by "
-                      "default)", keywords={"ord": 2, "axis": None, "keepdims": False},
+                      "default)",
+              keywords={"ord": Param(2, "ord"), "axis": AXIS, "keepdims": KEEPDIMS},
               kink=_norm_kink, guard=_norm_guard),
     # linear algebra
     OpSpec("dot", 2, 2, "numpy.dot: inner product, matrix product, sum over the last axis "
@@ -119,7 +121,7 @@ _ROWS: list[OpSpec] = [
     OpSpec("matmul", 2, 2, "matrix product with numpy's 1-D and batch rules; also a @ b",
            shapes.matmul, category="linalg", written="'@'"),
     OpSpec("transpose", 1, 1, "axes permuted (reversed by default)", shapes.transpose,
-           {"axes": None}, "linalg"),
+           {"axes": Param(None, "axes")}, "linalg"),
     OpSpec("outer", 2, 2, "outer product of the flattened x and y", shapes.outer,
            category="linalg"),
     OpSpec("trace", 1, 1, "sum of the diagonal (first two axes)", shapes.trace,
@@ -130,9 +132,10 @@ _ROWS: list[OpSpec] = [
            guard=lambda a, p: np.sign(np.linalg.det(np.real(a[0])))),
     # other
     OpSpec("softmax", 1, 1, "exp(x) / sum(exp(x)) over axis (all elements by default)",
-           keywords={"axis": None}, category="other"),
+           keywords={"axis": AXIS}, category="other"),
     OpSpec("reshape", 1, 1, "numpy's reshape, e.g. reshape(x, (2, -1)) (one size may be -1)",
-           shapes.reshape, {"shape": None}, "other", static_positional=("shape",)),
+           shapes.reshape, {"shape": Param(None, "ints")}, "other",
+           static_positional=("shape",)),
 ]
 
 OPS: Mapping[str, OpSpec] = {row.name: row for row in _ROWS}

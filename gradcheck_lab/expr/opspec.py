@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from gradcheck_lab.expr import shapes
+from gradcheck_lab.expr.params import AXIS, KEEPDIMS, Param
 from gradcheck_lab.expr.shapes import ShapeRule
 
 Arrays = list[np.ndarray]
@@ -49,7 +50,7 @@ class OpSpec:
     max_args: int
     doc: str
     shape: ShapeRule = shapes.same
-    keywords: Mapping[str, Any] = field(default_factory=dict)  # name -> default
+    keywords: Mapping[str, Param] = field(default_factory=dict)
     category: Category = "elementwise"
     broadcast: bool = False
     kink: KinkRule | None = None
@@ -70,7 +71,7 @@ class OpSpec:
 
     def signature(self) -> str:
         args = ["x", "y"][: self.max_args] if self.max_args <= 2 else ["x", "..."]
-        args += [f"{k}={v!r}" for k, v in self.keywords.items()]
+        args += [p.describe(k) for k, p in self.keywords.items()]
         return f"{self.name}({', '.join(args)})"
 
 
@@ -117,9 +118,10 @@ def pair_side(args: Arrays, params: Params) -> np.ndarray:
 
 
 def unary(name: str, doc: str, *, kink: KinkRule | None = None, guard: GuardRule | None = None,
-          analytic: bool = True) -> OpSpec:
-    """An elementwise function of one argument."""
-    return OpSpec(name, 1, 1, doc, kink=kink, guard=guard, analytic=analytic)
+          analytic: bool = True, keywords: Mapping[str, Param] | None = None) -> OpSpec:
+    """An elementwise function of one argument (and static keywords)."""
+    return OpSpec(name, 1, 1, doc, keywords=keywords or {}, kink=kink, guard=guard,
+                  analytic=analytic)
 
 
 def binary(name: str, doc: str, *, kink: KinkRule | None = None,
@@ -135,10 +137,10 @@ def operator(name: str, syntax: str, doc: str, *, guard: GuardRule | None = None
                   syntax=syntax)
 
 
-REDUCE_KEYWORDS: Mapping[str, Any] = {"axis": None, "keepdims": False}
+REDUCE_KEYWORDS: Mapping[str, Param] = {"axis": AXIS, "keepdims": KEEPDIMS}
 
 
-def reduction(name: str, doc: str, *, keywords: Mapping[str, Any] = REDUCE_KEYWORDS,
+def reduction(name: str, doc: str, *, keywords: Mapping[str, Param] = REDUCE_KEYWORDS,
               kink: KinkRule | None = None, guard: GuardRule | None = None) -> OpSpec:
     """A reduction over ``axis`` (None: every axis), keeping reduced axes with ``keepdims``."""
     return OpSpec(name, 1, 1, doc, shapes.reduction, keywords, "reduction", kink=kink,

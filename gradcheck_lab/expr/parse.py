@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from gradcheck_lab.errors import ExpressionError, caret
+from gradcheck_lab.expr import params
 from gradcheck_lab.expr.graph import (
     Const,
     Expression,
@@ -222,7 +223,7 @@ class _Parser:
             raise self.fail(node.func, f"unknown function '{fname}'{suggestion}",
                             accepted=", ".join(USER_FUNCTIONS))
         positional = list(node.args)
-        static: dict[str, Any] = dict(spec.keywords)
+        static: dict[str, Any] = {k: p.default for k, p in spec.keywords.items()}
         for key in spec.static_positional:  # e.g. reshape(x, (2, 3))
             if len(positional) > spec.max_args:
                 static[key] = self.static(key, positional.pop(spec.max_args), fname)
@@ -247,40 +248,13 @@ class _Parser:
         return Op(fname, args, tuple(static.items()), self.pos(node))
 
     def static(self, key: str, node: ast.AST, fname: str) -> Any:
-        if key == "keepdims":
-            if isinstance(node, ast.Constant) and isinstance(node.value, bool):
-                return node.value
-            raise self.fail(node, "keepdims must be True or False")
-        if key == "ord":
-            if isinstance(node, ast.Name) and node.id == "inf":
-                return math.inf
-            if (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
-                    and not isinstance(node.value, bool) and node.value in (1, 2)):
-                return int(node.value)
-            raise self.fail(node, "ord must be 1, 2 or inf", accepted="ord=1, ord=2, ord=inf")
-        if key == "axis":
-            if isinstance(node, ast.Constant) and node.value is None:
-                return None
-            if isinstance(node, ast.Tuple):
-                return tuple(self.integer(e, "axis") for e in node.elts)
-            return self.integer(node, "axis")
-        if key in ("shape", "axes"):
-            if isinstance(node, ast.Constant) and node.value is None and key == "axes":
-                return None
-            if isinstance(node, (ast.Tuple, ast.List)):
-                return tuple(self.integer(e, key) for e in node.elts)
-            return (self.integer(node, key),)
-        raise self.fail(node, f"{fname}() has no keyword '{key}'")  # pragma: no cover
+        return params.read(OPS[fname].keywords[key], key, node, self.fail_literal)
+
+    def fail_literal(self, node: ast.AST, message: str, accepted: str) -> ExpressionError:
+        return self.fail(node, message, accepted or ALLOWED)
 
     def integer(self, node: ast.AST, what: str) -> int:
-        sign = 1
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            sign, node = -1, node.operand
-        if isinstance(node, ast.Constant) and type(node.value) is int:
-            if node.value > 2 ** 62:
-                raise self.fail(node, f"{what} {short(str(node.value))} is too large")
-            return sign * node.value
-        raise self.fail(node, f"{what} must be an integer literal")
+        return params.integer(node, what, self.fail_literal)
 
     def index(self, node: ast.AST) -> tuple[Any, ...]:
         parts = node.elts if isinstance(node, ast.Tuple) else [node]
