@@ -29,8 +29,10 @@ def _notes(spec: OpSpec) -> str:
         notes.append("kinks")
     if spec.guard is not None and spec.kink is None:
         notes.append("domain edges")
-    if not spec.analytic:
+    if spec.analytic is False:
         notes.append("no complex step")
+    elif callable(spec.analytic):
+        notes.append("complex step for some keywords")
     return ", ".join(notes)
 
 

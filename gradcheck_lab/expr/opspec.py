@@ -39,7 +39,8 @@ class OpSpec:
     """One op: how it is called, its shape rule, its non-smooth points, its documentation.
 
     ``analytic``: the numpy table's complex extension is analytic at points off the op's
-    kinks, so the complex step may differentiate through it. ``piecewise``: the op is
+    kinks, so the complex step may differentiate through it (a function of the params
+    when that depends on them, e.g. ``gelu``'s erf form is not, its tanh form is). ``piecewise``: the op is
     non-smooth somewhere (a kink or a jump): ``kink`` says where. ``written``: how an op
     that is not called by name appears in text (``'+'``, ``indexing``), for messages;
     ``syntax`` is how it is written, for the docs (``x[i, j], x[a:b]``).
@@ -55,11 +56,14 @@ class OpSpec:
     broadcast: bool = False
     kink: KinkRule | None = None
     guard: GuardRule | None = None
-    analytic: bool = True
+    analytic: bool | Callable[[Params], bool] = True
     callable_by_user: bool = True
     static_positional: tuple[str, ...] = ()  # keywords that may also come positionally
     written: str | None = None
     syntax: str | None = None  # how it is written, for the docs, when not called by name
+
+    def is_analytic(self, params: Params) -> bool:
+        return self.analytic(params) if callable(self.analytic) else self.analytic
 
     @property
     def piecewise(self) -> bool:
@@ -118,7 +122,8 @@ def pair_side(args: Arrays, params: Params) -> np.ndarray:
 
 
 def unary(name: str, doc: str, *, kink: KinkRule | None = None, guard: GuardRule | None = None,
-          analytic: bool = True, keywords: Mapping[str, Param] | None = None) -> OpSpec:
+          analytic: bool | Callable[[Params], bool] = True,
+          keywords: Mapping[str, Param] | None = None) -> OpSpec:
     """An elementwise function of one argument (and static keywords)."""
     return OpSpec(name, 1, 1, doc, keywords=keywords or {}, kink=kink, guard=guard,
                   analytic=analytic)

@@ -61,7 +61,8 @@ def complex_step_jacobian(
 
 
 def compute(case: Case, point: Point) -> MethodResult:
-    not_analytic = sorted({op.op for op in case.expr.ops() if not OPS[op.op].analytic})
+    not_analytic = sorted({op.op for op in case.expr.ops()
+                           if not OPS[op.op].is_analytic(dict(op.params))})
     if not_analytic:
         return MethodResult(NAME, skipped=f"complex_step needs ops analytic at the point; "
                                           f"{', '.join(not_analytic)} is not")
