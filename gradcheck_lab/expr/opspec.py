@@ -40,9 +40,10 @@ class OpSpec:
 
     ``analytic``: the numpy table's complex extension is analytic at points off the op's
     kinks, so the complex step may differentiate through it (a function of the params
-    when that depends on them, e.g. ``gelu``'s erf form is not, its tanh form is). ``piecewise``: the op is
-    non-smooth somewhere (a kink or a jump): ``kink`` says where. ``written``: how an op
-    that is not called by name appears in text (``'+'``, ``indexing``), for messages;
+    when that depends on them, e.g. ``gelu``'s erf form is not, its tanh form is).
+    ``piecewise``: the op is non-smooth somewhere (a kink or a jump): ``kink`` says where.
+    ``written``: how an op that is not called by name appears in text (``'+'``,
+    ``indexing``), for messages;
     ``syntax`` is how it is written, for the docs (``x[i, j], x[a:b]``).
     """
 
