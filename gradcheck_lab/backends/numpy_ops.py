@@ -134,7 +134,11 @@ TABLE: dict[str, Callable[..., Any]] = {
     "expm1": np.expm1, "sin": np.sin, "cos": np.cos, "tan": np.tan, "arcsin": np.arcsin,
     "arccos": np.arccos, "arctan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
     "tanh": np.tanh, "sigmoid": _sigmoid, "relu": _relu, "softplus": _softplus,
-    "erf": _erf, "sign": _sign, "maximum": _maximum, "minimum": _minimum,
+    "erf": _erf, "sign": _sign,
+    "gelu": lambda a, approximate: 0.5 * a * (1 + (
+        _erf(a / math.sqrt(2)) if approximate == "none"
+        else np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))),
+    "maximum": _maximum, "minimum": _minimum,
     "sum": _reduce(np.sum), "mean": _reduce(np.mean), "prod": _reduce(np.prod),
     "max": _real_extreme(True), "min": _real_extreme(False),
     "logsumexp": _logsumexp, "norm": _norm,

@@ -221,6 +221,11 @@ TABLE: dict[str, Callable[..., Any]] = {
     "softplus": _elementwise(lambda x: sp.log(_add(sp.Integer(1), sp.exp(x, evaluate=False)),
                                               evaluate=False)),
     "erf": _elementwise(_fn(sp.erf)), "sign": _elementwise(_fn(sp.sign)),
+    "gelu": lambda a, approximate: _elementwise(lambda x: _mul(_mul(sp.Rational(1, 2), x), _add(
+        sp.Integer(1), sp.erf(_mul(x, sp.sqrt(2) / 2), evaluate=False) if approximate == "none"
+        else sp.tanh(_mul(sp.sqrt(2 / sp.pi), _add(x, _mul(sp.Rational("0.044715"),
+                                                           _pow(x, sp.Integer(3))))),
+                     evaluate=False))))(a),
     "maximum": _elementwise(lambda a, b: sp.Max(a, b, evaluate=False), 2),
     "minimum": _elementwise(lambda a, b: sp.Min(a, b, evaluate=False), 2),
     "sum": _reduction(_add_all), "mean": _reduction(_mean_all),

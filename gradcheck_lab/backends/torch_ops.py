@@ -77,6 +77,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     # logaddexp(x, 0) rather than F.softplus, whose threshold=20 switches to x (gradient 1)
     "softplus": lambda a: torch.logaddexp(a, torch.zeros_like(a)),
     "erf": torch.special.erf, "sign": torch.sign,
+    "gelu": lambda a, approximate: torch.nn.functional.gelu(a, approximate=approximate),
     "maximum": torch.maximum, "minimum": torch.minimum,
     "sum": _reduce(lambda a, d, k: torch.sum(a, dim=d, keepdim=k)),
     "mean": _reduce(lambda a, d, k: torch.mean(a, dim=d, keepdim=k)),

@@ -99,6 +99,10 @@ _ROWS: list[OpSpec] = [
     unary("relu", "max(x, 0)", kink=zero_kink, guard=first_side),
     unary("softplus", "log(1 + exp(x))"),
     unary("erf", "error function", analytic=False),
+    unary("gelu", "x Phi(x); approximate='tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) "
+                  "(torch's default is 'none', jax.nn.gelu's is the tanh form)",
+          keywords={"approximate": Param("none", "choice", ("none", "tanh"))},
+          analytic=lambda p: p["approximate"] == "tanh"),
     unary("sign", "-1, 0 or 1", kink=zero_kink, guard=first_side),
     binary("maximum", "elementwise larger of x and y", kink=pair_tie, guard=pair_side),
     binary("minimum", "elementwise smaller of x and y", kink=pair_tie, guard=pair_side),
