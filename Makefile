@@ -16,8 +16,9 @@ LATEST := .venv-latest
 demo: $(STAMP)
 	$(BIN)/gradcheck-lab run cases/
 
+# every test, slow ones included, on two workers; plain `pytest -q` skips the slow ones
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "slow or not slow" -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check gradcheck_lab tests benchmarks
@@ -40,11 +41,13 @@ test-latest:
 	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install -q --upgrade --upgrade-strategy eager -e '.[all,dev]'
 	$(LATEST)/bin/python -m pip list --format=freeze > $(LATEST)/versions.txt
-	$(LATEST)/bin/python -m pytest -q -p no:cacheprovider
+	$(LATEST)/bin/python -m pytest -q -p no:cacheprovider -m "slow or not slow" -n 2
 
-# regenerate the README's op table from the OpSpec rows
+# regenerate what is generated from the code: the README's op table (OpSpec rows) and
+# the shipped JSON Schema (field lists, method names, reserved input names)
 docs: $(STAMP)
 	$(BIN)/python -m gradcheck_lab.expr.doc README.md
+	$(BIN)/gradcheck-lab schema -o schema/case.schema.json
 
 # regenerate the lock from pyproject.toml's ranges (then run make test and commit both)
 lock: $(STAMP)

@@ -75,6 +75,7 @@ def test_method_option_and_strict(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 def test_shipped_cases_match_the_cli(tmp_path: Path) -> None:
     # no pytester fixture here: it restores sys.modules after the test, and a torch imported
     # by verify() in between cannot be imported a second time (the process segfaults)
@@ -93,6 +94,7 @@ def test_shipped_cases_match_the_cli(tmp_path: Path) -> None:
     assert {k: found.get(k, 0) for k in wanted} == wanted, run.stdout[-2000:]
 
 
+@pytest.mark.slow
 def test_runs_under_pytest_xdist(pytester: pytest.Pytester) -> None:
     pytest.importorskip("xdist")
     _write(pytester, "good.yaml", GOOD)

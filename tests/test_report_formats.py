@@ -136,6 +136,7 @@ def _sections(html: str) -> list[str]:
     return html.split('<section class="case"')[1:]
 
 
+@pytest.mark.slow
 def test_html_is_self_contained_with_a_picture_per_case(suite: RunReport) -> None:
     pytest.importorskip("matplotlib")
     html = to_html(suite)
