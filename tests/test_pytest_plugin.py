@@ -183,6 +183,7 @@ def test_runs_under_pytest_xdist(pytester: pytest.Pytester) -> None:
     pytest.importorskip("xdist")
     _write(pytester, "gradcheck_good.yaml", GOOD)
     _write(pytester, "gradcheck_bad.yaml", BAD)
+    pytester._monkeypatch.setenv("COLUMNS", "200")
     result = pytester.runpytest_subprocess("-n", "2", "-p", "xdist", "-rA")
     result.assert_outcomes(passed=1, failed=1, xfailed=1)
     text = result.stdout.str()
