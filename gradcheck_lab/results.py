@@ -120,6 +120,11 @@ class CaseReport:
     formulas: Mapping[str, str] = field(default_factory=dict)  # input -> symbolic derivative
     seconds: float = 0.0
     message: str = ""
+    # where the seconds went, by step (``runner.STEPS``): ``method:NAME`` (all points,
+    # including its import and compilation), ``import:MODULE`` (a framework imported
+    # for this case: the first case of a process pays it), ``compile:NAME`` (part of
+    # its method's time), ``judging``, ``formulas``, ``diagnosis``
+    timings: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)

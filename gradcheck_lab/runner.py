@@ -1,13 +1,23 @@
 """The case runner: every method of a case at every point, judged, one CaseReport.
 
-Used by ``run`` (in this process) and by ``parallel``'s worker processes alike.
+Used by ``run`` (in this process) and by ``parallel``'s worker processes alike. A case
+runs as a sequence of steps: each method at each point (its framework imported first),
+then judging each point, then the display-only steps (formulas, diagnosis). An
+``Observer`` hears of each step before it runs, of each result once computed and of the
+judged report, so a worker's parent knows which step hung or crashed and what was
+already done (``Resume``). The seconds of each step are the report's ``timings``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -21,73 +31,181 @@ from gradcheck_lab.results import CaseReport, MethodResult, Status, worst
 from gradcheck_lab.verdict import (
     Evidence,
     Judging,
+    judge_point,
     judge_with_conditioning,
     unexpected_passes,
     usable,
 )
 
-Notify = Callable[[str, int], object]  # (method, point index), before the method runs
+Notify = Callable[[str, int], object]  # (step, point index), before the step runs
+JUDGING, FORMULAS, DIAGNOSIS = "judging", "formulas", "diagnosis"
+# the steps that are not methods; formulas and diagnosis only explain the verdicts
+PHASES = (JUDGING, FORMULAS, DIAGNOSIS)
+DISPLAY_ONLY = (FORMULAS, DIAGNOSIS)
+WHOLE_CASE = -1  # the point index of steps that are not per point
+
+
+class Observer(Protocol):
+    """What a worker process reports to its parent while a case runs."""
+
+    def step(self, name: str, point: int) -> None:
+        """Before a step: a method's name (at ``point``) or one of ``PHASES``."""
+
+    def result(self, point: int, result: MethodResult) -> None:
+        """A method's result at ``point``, once computed."""
+
+    def judged(self, report: CaseReport) -> None:
+        """The report once every point is judged, and again after each display step."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """What an earlier attempt at the case left: ``failed`` maps a step that crashed or
+    hung (a method, or one of ``PHASES``) to what happened; ``known`` holds the results
+    computed before, by (method, point index), which are not computed again."""
+
+    failed: Mapping[str, str] = field(default_factory=dict)
+    known: Mapping[tuple[str, int], MethodResult] = field(default_factory=dict)
+
+
+class _Notifier:
+    """An Observer that only passes steps on to a ``Notify`` function."""
+
+    def __init__(self, notify: Notify | None) -> None:
+        self.notify = notify
+
+    def step(self, name: str, point: int) -> None:
+        if self.notify is not None:
+            self.notify(name, point)
+
+    def result(self, point: int, result: MethodResult) -> None:
+        pass
+
+    def judged(self, report: CaseReport) -> None:
+        pass
+
+
+class _Clock:
+    """Seconds per step, summed (the report's ``timings``)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, key: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - start
 
 
 def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
-             failed: Mapping[str, str] | None = None, notify: Notify | None = None
-             ) -> CaseReport:
+             failed: Mapping[str, str] | None = None, notify: Notify | None = None,
+             resume: Resume | None = None, observer: Observer | None = None) -> CaseReport:
     """Run every planned method at every point of ``case`` and judge the results.
 
-    ``failed`` maps methods already known to crash or hang on this case (found by a
-    worker process, see ``parallel``) to their error message: they are not run again
-    and are ``error``. ``notify(method, point index)`` is called before each method runs.
+    ``resume`` (or just ``failed``) carries what an earlier attempt found (see
+    ``parallel``): a failed method is ``error`` where it has no known result, a failed
+    judging step judges without the point's conditioning, a failed display step is left
+    out. ``observer`` (or just ``notify``) hears of every step before it runs.
     """
     start = time.perf_counter()
-    failed = failed or {}
+    resume = resume or Resume(failed=failed or {})
+    observer = observer or _Notifier(notify)
+    clock = _Clock()
     methods = methods_of(case, options.methods)
     judging = Judging(case, {m.name: m for m in methods}, options.strict or case.kinks == "fail")
-    # results known before anything runs: methods whose framework is missing, or that a
-    # worker process found to crash or hang on this case
-    preset = {name: MethodResult(name, error=message) for name, message in failed.items()}
+    preset = {name: MethodResult(name, error=message) for name, message in resume.failed.items()
+              if name not in PHASES}
     preset.update({m.name: MethodResult(m.name, skipped=reason)
                    for m in methods if (reason := m.unavailable())})
+    _import_frameworks([m for m in methods if m.name not in preset], observer, clock)
     points = []
     for point in points_in_dtype(case):
-        results = _results(case, point, methods, preset, notify)
+        results = _results(case, point, methods, (preset, resume.known), observer, clock)
         kinks = kinks_at(case.expr, point.values)
-        probe = results.get("fd")
-        if probe is None and (kinks or not usable(results.get("sympy"))) and "fd" not in failed:
-            if notify is not None:
-                notify("fd", point.index)
-            probe = load_method("fd").compute(case, point)  # reference / kink bounds only
-        points.append(judge_with_conditioning(judging, Evidence(point, results, probe, kinks)))
-    points = unexpected_passes(judging, points)
-    names = tuple(m.name for m in methods)
-    method_status: dict[str, Status] = {}
-    for name in names:
-        statuses = [v.status for p in points for v in p.verdicts if v.method == name]
-        method_status[name] = worst(statuses) if statuses else "skipped"
-    formulas: dict[str, str] = {}
-    if "sympy" in names and any(v.method == "sympy" and v.status not in ("error", "skipped")
-                                for p in points for v in p.verdicts):
-        from gradcheck_lab.methods.symbolic import formulas as symbolic_formulas
-        formulas = symbolic_formulas(case)
+        probe = results.get("fd") or resume.known.get(("fd", point.index))
+        if probe is None and (kinks or not usable(results.get("sympy"))) \
+                and "fd" not in resume.failed:
+            observer.step("fd", point.index)
+            with clock("method:fd"):
+                probe = load_method("fd").compute(case, point)  # reference / kink bounds only
+            observer.result(point.index, probe)
+        observer.step(JUDGING, point.index)
+        with clock(JUDGING):
+            evidence = Evidence(point, results, probe, kinks)
+            points.append(judge_point(judging, evidence) if JUDGING in resume.failed
+                          else judge_with_conditioning(judging, evidence))
+    with clock(JUDGING):
+        points = unexpected_passes(judging, points)
+        names = tuple(m.name for m in methods)
+        method_status: dict[str, Status] = {}
+        for name in names:
+            statuses = [v.status for p in points for v in p.verdicts if v.method == name]
+            method_status[name] = worst(statuses) if statuses else "skipped"
+    notes = [note for note in (_order_message(case),
+                               *(resume.failed[p] for p in PHASES if p in resume.failed)) if note]
     report = CaseReport(case, worst(list(method_status.values())), tuple(points), names,
-                        method_status, formulas=formulas, seconds=time.perf_counter() - start,
-                        message=_order_message(case))
-    return dataclasses.replace(report, findings=tuple(diagnose(report)))
+                        method_status, message="; ".join(notes))
+
+    def stamped(report: CaseReport) -> CaseReport:
+        return dataclasses.replace(report, seconds=time.perf_counter() - start,
+                                   timings=dict(clock.seconds))
+
+    observer.judged(stamped(report))
+    if FORMULAS not in resume.failed and "sympy" in names and any(
+            v.method == "sympy" and v.status not in ("error", "skipped")
+            for p in points for v in p.verdicts):
+        from gradcheck_lab.methods.symbolic import formulas as symbolic_formulas
+
+        observer.step(FORMULAS, WHOLE_CASE)
+        with clock(FORMULAS):
+            report = dataclasses.replace(report, formulas=symbolic_formulas(case))
+        observer.judged(stamped(report))
+    if DIAGNOSIS not in resume.failed:
+        observer.step(DIAGNOSIS, WHOLE_CASE)
+        with clock(DIAGNOSIS):
+            report = dataclasses.replace(report, findings=tuple(diagnose(report)))
+    return stamped(report)
+
+
+def _import_frameworks(methods: Sequence[Method], observer: Observer, clock: _Clock) -> None:
+    """Import each method's framework before its first point, timed as ``import:MODULE``
+    (a hang or crash here is the method's)."""
+    for method in methods:
+        missing = [m for m in method.imports if m not in sys.modules]
+        if not missing:
+            continue
+        observer.step(method.name, 0)
+        with clock(f"import:{method.imports[0]}"):
+            for module in missing:
+                try:
+                    importlib.import_module(module)
+                except Exception:  # noqa: BLE001 - the method reports it when it runs
+                    break
 
 
 def _results(case: Case, point: Point, methods: Sequence[Method],
-             preset: Mapping[str, MethodResult], notify: Notify | None
-             ) -> dict[str, MethodResult]:
-    """Each method's result at ``point``; ``preset``: results known without running."""
+             given: tuple[Mapping[str, MethodResult], Mapping[tuple[str, int], MethodResult]],
+             observer: Observer, clock: _Clock) -> dict[str, MethodResult]:
+    """Each method's result at ``point``; ``given``: results known without running (by
+    method, and by method and point)."""
+    preset, known = given
     results: dict[str, MethodResult] = {}
     for method in methods:
+        if (method.name, point.index) in known:
+            results[method.name] = known[(method.name, point.index)]
+            continue
         if method.name in preset:
             results[method.name] = preset[method.name]
             continue
-        if notify is not None:
-            notify(method.name, point.index)
-        result = method.compute(case, point)
+        observer.step(method.name, point.index)
+        with clock(f"method:{method.name}"):
+            result = method.compute(case, point)
         if result is not None:
             results[method.name] = result
+            observer.result(point.index, result)
     return results
 
 

@@ -41,8 +41,12 @@ class MethodSpec:
     default: bool
     exact: bool
     doc: str
+    imports: tuple[str, ...] = ()  # its framework's modules, imported (and timed) up front
 
 
+TORCH_IMPORTS = ("torch", "gradcheck_lab.backends.torch_ops")
+JAX_IMPORTS = ("jax", "gradcheck_lab.backends.jax_ops")
+FRAMEWORK_IMPORTS = {"torch": TORCH_IMPORTS, "jax": JAX_IMPORTS, "numpy": ()}
 # the report's column order
 SPECS: tuple[MethodSpec, ...] = (
     MethodSpec("sympy", "gradcheck_lab.methods.symbolic", Family.SYMPY, True, True,
@@ -52,13 +56,13 @@ SPECS: tuple[MethodSpec, ...] = (
     MethodSpec("complex_step", "gradcheck_lab.methods.complex_step", Family.COMPLEX_STEP,
                False, False, "complex-step derivative, for expressions analytic at the point"),
     MethodSpec("torch", "gradcheck_lab.methods.torch_reverse", Family.AUTODIFF, True, False,
-               "torch reverse mode (torch.autograd.grad)"),
+               "torch reverse mode (torch.autograd.grad)", TORCH_IMPORTS),
     MethodSpec("torch_forward", "gradcheck_lab.methods.torch_forward", Family.AUTODIFF, False,
-               False, "torch forward mode (torch.func.jacfwd)"),
+               False, "torch forward mode (torch.func.jacfwd)", TORCH_IMPORTS),
     MethodSpec("jax", "gradcheck_lab.methods.jax_reverse", Family.AUTODIFF, True, False,
-               "JAX reverse mode (jax.vjp)"),
+               "JAX reverse mode (jax.vjp)", JAX_IMPORTS),
     MethodSpec("jax_forward", "gradcheck_lab.methods.jax_forward", Family.AUTODIFF, False,
-               False, "JAX forward mode (jax.jacfwd)"),
+               False, "JAX forward mode (jax.jacfwd)", JAX_IMPORTS),
 )
 BUILTIN_METHODS: dict[str, MethodSpec] = {spec.name: spec for spec in SPECS}
 DEFAULT_METHODS: tuple[str, ...] = tuple(spec.name for spec in SPECS if spec.default)
@@ -84,6 +88,10 @@ class Method(Protocol):
     @property
     def expect_fail(self) -> bool: ...
 
+    @property
+    def imports(self) -> tuple[str, ...]:
+        """Modules of its framework: the runner imports them first, timed on their own."""
+
     def unavailable(self) -> str | None:
         """A one-line reason to skip (a framework not installed), else None."""
 
@@ -108,6 +116,10 @@ class Builtin:
     def exact(self) -> bool:
         return self.spec.exact
 
+    @property
+    def imports(self) -> tuple[str, ...]:
+        return self.spec.imports
+
     def unavailable(self) -> str | None:
         reason: str | None = load_method(self.name).unavailable()
         return reason
@@ -130,6 +142,10 @@ class ClaimMethod:
     @property
     def expect_fail(self) -> bool:
         return self.claim.expect_fail
+
+    @property
+    def imports(self) -> tuple[str, ...]:
+        return ()
 
     def unavailable(self) -> str | None:
         return None
@@ -154,6 +170,10 @@ class ImplMethod:
     def expect_fail(self) -> bool:
         return self.impl.expect_fail
 
+    @property
+    def imports(self) -> tuple[str, ...]:
+        return FRAMEWORK_IMPORTS.get(self.impl.framework, ())
+
     def unavailable(self) -> str | None:
         from gradcheck_lab.methods import implementations
 
@@ -173,6 +193,7 @@ class ExpectMethod:
     family: Family = Family.EXPECT
     exact: bool = True
     expect_fail: bool = False
+    imports: tuple[str, ...] = ()
 
     def unavailable(self) -> str | None:
         return None
