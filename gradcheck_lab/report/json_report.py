@@ -48,6 +48,7 @@ def case_json(case: CaseReport) -> dict[str, Any]:
         "method_status": dict(case.method_status),
         "formulas": dict(case.formulas),
         "seconds": _float(case.seconds),
+        "timings": {step: _float(seconds) for step, seconds in case.timings.items()},
         "message": case.message,
     }
 
