@@ -112,6 +112,11 @@ def _sign(a: np.ndarray) -> np.ndarray:
     return np.sign(a.real) + 0 * a
 
 
+def _stop_gradient(a: np.ndarray) -> np.ndarray:
+    # the complex step's derivative is the imaginary part: dropping it makes the derivative 0
+    return np.real(a) + 0j if np.iscomplexobj(a) else a
+
+
 def _trace(a: np.ndarray) -> np.ndarray:
     return np.asarray(np.sum(np.diagonal(a, 0, 0, 1), axis=-1))
 
@@ -134,7 +139,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "expm1": np.expm1, "sin": np.sin, "cos": np.cos, "tan": np.tan, "arcsin": np.arcsin,
     "arccos": np.arccos, "arctan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
     "tanh": np.tanh, "sigmoid": _sigmoid, "relu": _relu, "softplus": _softplus,
-    "erf": _erf, "sign": _sign,
+    "erf": _erf, "sign": _sign, "stop_gradient": _stop_gradient,
     "gelu": lambda a, approximate: 0.5 * a * (1 + (
         _erf(a / math.sqrt(2)) if approximate == "none"
         else np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))),

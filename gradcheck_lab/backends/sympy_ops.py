@@ -79,6 +79,19 @@ def _fn(cls: Any) -> Callable[..., sp.Expr]:
     return build
 
 
+class StopGradient(sp.Function):
+    """x itself, with derivative 0 (a gradient cut)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
+
+    def _eval_is_real(self) -> bool | None:
+        return self.args[0].is_real
+
+    def _eval_evalf(self, prec: int) -> Any:
+        return self.args[0]._eval_evalf(prec)
+
+
 def _elementwise(fn: Callable[..., Any], nargs: int = 1) -> Callable[..., np.ndarray]:
     ufunc = np.frompyfunc(fn, nargs, 1)
 
@@ -221,6 +234,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "softplus": _elementwise(lambda x: sp.log(_add(sp.Integer(1), sp.exp(x, evaluate=False)),
                                               evaluate=False)),
     "erf": _elementwise(_fn(sp.erf)), "sign": _elementwise(_fn(sp.sign)),
+    "stop_gradient": _elementwise(_fn(StopGradient)),
     "gelu": lambda a, approximate: _elementwise(lambda x: _mul(_mul(sp.Rational(1, 2), x), _add(
         sp.Integer(1), sp.erf(_mul(x, sp.sqrt(2) / 2), evaluate=False) if approximate == "none"
         else sp.tanh(_mul(sp.sqrt(2 / sp.pi), _add(x, _mul(sp.Rational("0.044715"),
@@ -265,7 +279,7 @@ MPMATH: dict[type, str | Callable[..., Any]] = {
     sp.tanh: "tanh", sp.erf: "erf", sp.erfc: "erfc", sp.sec: "sec", sp.csc: "csc",
     sp.cot: "cot", sp.Abs: lambda ctx, x: abs(x), sp.sign: _mp_sign,
     sp.Heaviside: _mp_heaviside, sp.Max: lambda ctx, *xs: max(xs),
-    sp.Min: lambda ctx, *xs: min(xs),
+    sp.Min: lambda ctx, *xs: min(xs), StopGradient: lambda ctx, x: x,
 }
 
 

@@ -26,6 +26,7 @@ from gradcheck_lab.backends.sympy_ops import exact, make_backend
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.methods.base import (
+    expression,
     hessian_directions,
     split_hessian,
     split_hvp,
@@ -66,7 +67,7 @@ def _symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
 @lru_cache(maxsize=64)
 def build(case: Case) -> Symbolic:
     symbols = {spec.name: _symbols(spec.name, spec.shape) for spec in case.inputs}
-    output = np.asarray(evaluate(case.expr, make_backend(), symbols), dtype=object)
+    output = np.asarray(evaluate(expression(case), make_backend(), symbols), dtype=object)
     output = np.vectorize(sp.sympify, otypes=[object])(output) if output.size else output
     targets = frozenset(s for spec in case.wrt for s in symbols[spec.name].ravel())
     return Symbolic(symbols, output, pe.post_order(list(output.ravel())), targets)
