@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.expr import shapes
+from gradcheck_lab.expr.graph import Op
 from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.trace.core import Core, Unmapped, Value
 
@@ -59,7 +60,28 @@ class Builder(Core):
             return self.constant(v.array()[index], pinned=v.pinned)
         if np.ndim(v.data) == 0:
             return self.broadcast(v, shapes.view_shape(v.shape, lambda a: a[index]))
+        picked = self._from_stack(v, index)
+        if picked is not None:
+            return picked
         return self.op("getitem", v, index=index)
+
+    def _from_stack(self, v: Value, index: tuple[Any, ...]) -> Value | None:
+        """Items of a stack (``[a, b, c][1]``, ``[a, b, c][:2]``) taken directly."""
+        node, first = v.node, index[0]
+        if not isinstance(node, Op) or node.op != "stack":
+            return None
+        rows = list(range(len(node.args)))
+        chosen = rows[first] if isinstance(first, slice) else [rows[first]]
+        items = []
+        for row in chosen:
+            item = node.args[row]
+            if self.shapes.get(id(item)) != tuple(v.data.shape[1:]):
+                return None  # an item broadcast by the stack: not itself
+            items.append(Value(tuple(v.shape[1:]), v.dtype, v.data[row], item, v.varies))
+        if isinstance(first, slice):
+            out = self.op("stack", *items)
+            return self.getitem(out, (slice(None),) + index[1:]) if index[1:] else out
+        return self.getitem(items[0], index[1:]) if index[1:] else items[0]
 
     def pick(self, sources: Sequence[Value], index: np.ndarray, what: str) -> Value:
         """Elements of ``sources`` moved around: ``index`` (the result's shape) holds, per

@@ -129,6 +129,7 @@ class Core:
             else:
                 items = tuple(self._const_node(np.asarray(row)) for row in data)
                 self._consts[key] = self.intern("stack", items, ())
+            self.shapes[id(self._consts[key])] = tuple(data.shape)
         return self._consts[key]
 
     def full(self, v: Value) -> Node:
