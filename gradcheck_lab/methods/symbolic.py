@@ -160,17 +160,17 @@ def hessian(case: Case, point: Point) -> dict[str, dict[str, np.ndarray]]:
     """Exact Hessian: a reverse sweep over each entry of the symbolic gradient."""
     found = models(case)
     model, known = found.at(point)
-    out = _hessian(case, point, found, model, known, frozenset())
+    out = _hessian(case, point, found, model, known, constants=frozenset())
     if not all(_finite(row) for row in out.values()):
         values = found.evaluate(model, known)
         constants = found.constants_of(model, values)
         if constants:
-            out = _hessian(case, point, found, model, known, constants)
+            out = _hessian(case, point, found, model, known, constants=constants)
     return out
 
 
 def _hessian(case: Case, point: Point, found: Models, model: Symbolic,
-             known: dict[sp.Basic, Any], constants: frozenset[sp.Basic]
+             known: dict[sp.Basic, Any], *, constants: frozenset[sp.Basic]
              ) -> dict[str, dict[str, np.ndarray]]:
     with found.budget.running("building the symbolic gradient for the Hessian"):
         grads, order = _gradient_dag(case, model, constants)
