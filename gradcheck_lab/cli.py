@@ -101,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     commands = {"run": _run, "show": _show, "validate": _validate, "schema": _schema,
                 "new": _new}
+    from gradcheck_lab.backends.jax_cache import own_process_cache
+
+    own_process_cache()  # this process is ours: JAX may keep compiled programs on disk
     try:
         return commands[args.command](args)
     except UsageError as exc:

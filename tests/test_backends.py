@@ -159,12 +159,13 @@ def test_jax(op: str, text: str) -> None:
     pytest.importorskip("jax")
     import jax.numpy as jnp
 
-    from gradcheck_lab.backends import jax_ops  # enables x64 before any array is made
+    from gradcheck_lab.backends import jax_ops
 
-    inputs = {k: jnp.asarray(v, dtype=jnp.float64) for k, v in INPUTS.items()}
-    out = evaluate(_expr(text), jax_ops.make_backend(jnp.float64), inputs)
-    assert out.dtype == jnp.float64, text
-    _check(np.asarray(out), text)
+    with jax_ops.x64():  # float64 arrays only inside the scope
+        inputs = {k: jnp.asarray(v, dtype=jnp.float64) for k, v in INPUTS.items()}
+        out = evaluate(_expr(text), jax_ops.make_backend(jnp.float64), inputs)
+        assert out.dtype == jnp.float64, text
+        _check(np.asarray(out), text)
 
 
 def _analytic(text: str) -> bool:
