@@ -21,17 +21,21 @@ from typing import Any, Literal
 from gradcheck_lab.case import Case
 from gradcheck_lab.errors import CaseFileErrors, GradientMismatch, UsageError
 from gradcheck_lab.loader import load_mapping
-from gradcheck_lab.results import CaseReport, RunReport
+from gradcheck_lab.results import CaseReport
 from gradcheck_lab.run import verify_case
 
 API_IMPL = "function"
 
 
-def _caller_file() -> str:
-    for frame in inspect.stack()[2:]:
-        if Path(frame.filename).resolve().parent != Path(__file__).resolve().parent:
-            return frame.filename
-    return "<check>"
+def _caller() -> tuple[str, int | None]:
+    """The file and line of the code that called ``check()`` (the user's test)."""
+    here = Path(__file__).resolve().parent
+    frame = inspect.currentframe()
+    while frame is not None:
+        if Path(frame.f_code.co_filename).resolve().parent != here:
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return "<check>", None
 
 
 def check(fn: Callable[..., Any], *, inputs: Mapping[str, Any], expr: str | None = None,
@@ -51,8 +55,10 @@ def check(fn: Callable[..., Any], *, inputs: Mapping[str, Any], expr: str | None
     reference at each point (or, when an operation cannot be mapped, differentiated
     numerically); ``reference`` (same framework) then gives the function instead of ``fn``,
     e.g. the surrogate forward of a straight-through estimator.
-    Returns the case report when the gradient passes (``pass``, ``kink``).
+    Returns the case report when the gradient passes (``pass``, ``kink``). A mismatch
+    names the calling test's file and line; pytest hides ``check()``'s own frames.
     """
+    __tracebackhide__ = True
     label = name or getattr(fn, "__name__", "function").replace("<", "").replace(">", "")
     raw: dict[str, Any] = {"name": label, "inputs": inputs, "dtype": dtype,
                            "kinks": kinks, "order": order,
@@ -73,13 +79,13 @@ def check(fn: Callable[..., Any], *, inputs: Mapping[str, Any], expr: str | None
     if tolerance is not None:
         raw["tolerance"] = tolerance
     raw["methods"] = list(methods) if methods is not None else ["sympy", f"impl:{API_IMPL}"]
-    file = _caller_file()
+    file, line = _caller()
     try:
         (case,) = load_mapping(raw, file)
     except CaseFileErrors as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError("\n".join(str(e.located(line=line)) for e in exc.errors)) from None
     impl = dataclasses.replace(case.implementations[0], callable=fn)
-    case = dataclasses.replace(case, implementations=(impl,))
+    case = dataclasses.replace(case, implementations=(impl,), line=line)
     if case.reference is not None:
         case = dataclasses.replace(case, reference=dataclasses.replace(case.reference,
                                                                        callable=reference))
@@ -87,9 +93,11 @@ def check(fn: Callable[..., Any], *, inputs: Mapping[str, Any], expr: str | None
 
 
 def _judge(case: Case) -> CaseReport:
-    from gradcheck_lab.report.terminal import render_text
+    __tracebackhide__ = True
+    from gradcheck_lab.report.common import headline
+    from gradcheck_lab.report.terminal import case_text
 
     report = verify_case(case)
     if report.status in ("fail", "error"):
-        raise GradientMismatch(render_text(RunReport((report,), report.seconds)), report)
+        raise GradientMismatch(f"{headline(report)}\n{case_text(report)}", report)
     return report

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import os
 import re
 import sys
@@ -25,6 +24,7 @@ from gradcheck_lab.names import NAME_RE
 from gradcheck_lab.options import RunOptions
 from gradcheck_lab.parallel import auto_jobs
 from gradcheck_lab.results import RunReport
+from gradcheck_lab.suggest import did_you_mean
 
 PROG = "gradcheck-lab"
 FORMATS = ("table", "json", "junit", "markdown", "html")
@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("target", metavar="NAME|FILE")
     show.add_argument("--path", action="append", metavar="PATH",
                       help="where to look for the case name (repeatable; default: cases/)")
+    show.add_argument("--full", action="store_true",
+                      help="print every derivative formula, however large")
     _methods_option(show)
 
     validate = sub.add_parser("validate", help="check case files only (nothing is run)")
@@ -99,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     commands = {"run": _run, "show": _show, "validate": _validate, "schema": _schema,
                 "new": _new}
+    from gradcheck_lab.backends.jax_cache import own_process_cache
+
+    own_process_cache()  # this process is ours: JAX may keep compiled programs on disk
     try:
         return commands[args.command](args)
     except UsageError as exc:
@@ -210,8 +215,7 @@ def _show(args: argparse.Namespace) -> int:
         if cases is not None:
             found = [c for c in cases if c.name == args.target]
             if not found:
-                near = difflib.get_close_matches(args.target, [c.name for c in cases], n=3)
-                hint = f"; did you mean {', '.join(near)}?" if near else ""
+                hint = did_you_mean(args.target, [c.name for c in cases])
                 where = ", ".join(args.path or DEFAULT_PATHS)
                 _error(f"no case named {args.target!r} under {where}{hint}")
                 return EXIT_USAGE
@@ -228,7 +232,7 @@ def _show(args: argparse.Namespace) -> int:
         if number:
             console.rule()
         try:
-            render_show(verify_case(case, methods=methods), console)
+            render_show(verify_case(case, methods=methods), console, full=args.full)
         except GradcheckError as exc:
             _error(str(exc))
             return EXIT_USAGE

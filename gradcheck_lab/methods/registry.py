@@ -22,6 +22,7 @@ from typing import Protocol
 from gradcheck_lab.case import Case, Claim, Implementation, Point
 from gradcheck_lab.names import CLAIM_PREFIX, EXPECT_METHOD, IMPL_PREFIX, NAME_RE
 from gradcheck_lab.results import MethodResult
+from gradcheck_lab.suggest import did_you_mean
 from gradcheck_lab.tolerances import Family
 
 
@@ -239,6 +240,6 @@ def method_problems(names: Sequence[str]) -> list[str]:
         suffix = name.split(":", 1)[1] if prefixed else ""
         if not (name in BUILTIN_METHODS or name == EXPECT_METHOD
                 or (prefixed and (suffix == "*" or NAME_RE.match(suffix)))):
-            problems.append(f"unknown method '{name}' "
+            problems.append(f"unknown method '{name}'{did_you_mean(name, accepted_methods())} "
                             f"(accepted: {', '.join(accepted_methods())})")
     return problems

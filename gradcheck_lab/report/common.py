@@ -58,6 +58,12 @@ def provenance_lines(case: Case, failed: bool) -> list[str]:
         lines.append("traced formula: " + ("\n    ".join(cut) if len(cut) > 1 else cut[0]))
     lines += [f"note: {note}" for note in case.traced.notes]
     return lines
+def shown_formulas(case: CaseReport) -> Mapping[str, str]:
+    """The symbolic derivatives a whole-case report shows: those of failing cases only.
+
+    Formulas are built on first access (``methods.symbolic_formulas``); a passing case
+    never pays for them."""
+    return case.formulas if case.status in ("fail", "error") else {}
 
 
 def case_methods(case: CaseReport) -> tuple[str, ...]:
