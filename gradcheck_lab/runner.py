@@ -28,6 +28,7 @@ from gradcheck_lab.methods.base import HVP_ABOVE, HVP_DIRECTIONS, uses_hvp, want
 from gradcheck_lab.methods.registry import Method, load_method, methods_of
 from gradcheck_lab.options import DEFAULT_OPTIONS, RunOptions
 from gradcheck_lab.results import CaseReport, MethodResult, Status, worst
+from gradcheck_lab.trace.resolve import case_at, code_findings, resolve
 from gradcheck_lab.verdict import (
     Evidence,
     Judging,
@@ -115,28 +116,41 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     observer = observer or _Notifier(notify)
     clock = _Clock()
     methods = methods_of(case, options.methods)
+    # a function given by code is traced first; code beside an expr is compared with it
+    case = resolve(case, points_in_dtype(case))
     judging = Judging(case, {m.name: m for m in methods}, options.strict or case.kinks == "fail")
+    # results known before anything runs: methods whose framework is missing, methods that
+    # need an expression when the reference is numeric, or that a worker process found to
+    # crash or hang on this case
     preset = {name: MethodResult(name, error=message) for name, message in resume.failed.items()
               if name not in PHASES}
     preset.update({m.name: MethodResult(m.name, skipped=reason)
                    for m in methods if (reason := m.unavailable())})
+    if case.expr is None:
+        preset.update({m.name: MethodResult(m.name, skipped="no expression to differentiate: "
+                                                            "the reference is "
+                                                            + case.reference_source)
+                       for m in methods if m.needs_expression and m.name not in preset})
     _import_frameworks([m for m in methods if m.name not in preset], observer, clock)
     points = []
     for point in points_in_dtype(case):
-        results = _results(case, point, methods, (preset, resume.known), observer, clock)
-        kinks = kinks_at(case.expr, point.values)
+        checked = case_at(case, point)  # a traced function: the graph traced at this point
+        results = _results(checked, point, methods, (preset, resume.known), observer=observer,
+                           clock=clock)
+        kinks = kinks_at(checked.expr, point.values)
         probe = results.get("fd") or resume.known.get(("fd", point.index))
         if probe is None and (kinks or not usable(results.get("sympy"))) \
                 and "fd" not in resume.failed:
             observer.step("fd", point.index)
-            with clock("method:fd"):
-                probe = load_method("fd").compute(case, point)  # reference / kink bounds only
+            with clock("method:fd"):  # reference / kink bounds only
+                probe = load_method("fd").compute(checked, point)
             observer.result(point.index, probe)
         observer.step(JUDGING, point.index)
         with clock(JUDGING):
+            judged = judging if checked is case else dataclasses.replace(judging, case=checked)
             evidence = Evidence(point, results, probe, kinks)
-            points.append(judge_point(judging, evidence) if JUDGING in resume.failed
-                          else judge_with_conditioning(judging, evidence))
+            points.append(judge_point(judged, evidence) if JUDGING in resume.failed
+                          else judge_with_conditioning(judged, evidence))
     with clock(JUDGING):
         points = unexpected_passes(judging, points)
         names = tuple(m.name for m in methods)
@@ -160,13 +174,14 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
         from gradcheck_lab.methods.symbolic import formulas as symbolic_formulas
 
         observer.step(FORMULAS, WHOLE_CASE)
-        with clock(FORMULAS):
+        with clock(FORMULAS):  # built when a report shows them, not now
             report = dataclasses.replace(report, formulas=symbolic_formulas(case))
         observer.judged(stamped(report))
     if DIAGNOSIS not in resume.failed:
         observer.step(DIAGNOSIS, WHOLE_CASE)
         with clock(DIAGNOSIS):
-            report = dataclasses.replace(report, findings=tuple(diagnose(report)))
+            report = dataclasses.replace(report, findings=tuple(code_findings(report)
+                                                                + diagnose(report)))
     return stamped(report)
 
 
@@ -188,7 +203,7 @@ def _import_frameworks(methods: Sequence[Method], observer: Observer, clock: _Cl
 
 def _results(case: Case, point: Point, methods: Sequence[Method],
              given: tuple[Mapping[str, MethodResult], Mapping[tuple[str, int], MethodResult]],
-             observer: Observer, clock: _Clock) -> dict[str, MethodResult]:
+             *, observer: Observer, clock: _Clock) -> dict[str, MethodResult]:
     """Each method's result at ``point``; ``given``: results known without running (by
     method, and by method and point)."""
     preset, known = given

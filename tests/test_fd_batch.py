@@ -114,7 +114,7 @@ def _scalar_problem(text: str, x0: list[float]) -> tuple[Any, Any, Any, np.ndarr
 def test_batched_kernel_equals_point_by_point(text: str, x0: list[float]) -> None:
     f, guard, probe, x = _scalar_problem(text, x0)
     at_kink = "abs" in text
-    batched = derivatives(f, guard, probe, x, range(x.size), at_kink)
+    batched = derivatives(f, guard, probe, x, range(x.size), at_kink=at_kink)
     for k in range(x.size):
         one = derivative(f, guard, x, k, at_kink)
         for field in ("value", "error", "lower", "upper"):

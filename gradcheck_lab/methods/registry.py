@@ -32,7 +32,9 @@ class MethodSpec:
 
     ``default``: run when a case names no methods. ``exact``: the result is exact (not a
     floating-point computation from the case's inputs), so the point's conditioning never
-    widens its bound.
+    widens its bound. ``needs_expression``: it differentiates the expression graph, so it
+    is skipped when the function is code whose reference is numeric (fd differentiates
+    the code itself then).
     """
 
     name: str
@@ -41,6 +43,7 @@ class MethodSpec:
     default: bool
     exact: bool
     doc: str
+    needs_expression: bool = True
     imports: tuple[str, ...] = ()  # its framework's modules, imported (and timed) up front
 
 
@@ -52,17 +55,18 @@ SPECS: tuple[MethodSpec, ...] = (
     MethodSpec("sympy", "gradcheck_lab.methods.symbolic", Family.SYMPY, True, True,
                "exact symbolic derivative, evaluated in 50-digit arithmetic: the reference"),
     MethodSpec("fd", "gradcheck_lab.methods.fd", Family.FD, True, False,
-               "central finite differences in float64, Ridders' extrapolation, error estimate"),
+               "central finite differences in float64, Ridders' extrapolation, error estimate",
+               needs_expression=False),
     MethodSpec("complex_step", "gradcheck_lab.methods.complex_step", Family.COMPLEX_STEP,
                False, False, "complex-step derivative, for expressions analytic at the point"),
     MethodSpec("torch", "gradcheck_lab.methods.torch_reverse", Family.AUTODIFF, True, False,
-               "torch reverse mode (torch.autograd.grad)", TORCH_IMPORTS),
+               "torch reverse mode (torch.autograd.grad)", imports=TORCH_IMPORTS),
     MethodSpec("torch_forward", "gradcheck_lab.methods.torch_forward", Family.AUTODIFF, False,
-               False, "torch forward mode (torch.func.jacfwd)", TORCH_IMPORTS),
+               False, "torch forward mode (torch.func.jacfwd)", imports=TORCH_IMPORTS),
     MethodSpec("jax", "gradcheck_lab.methods.jax_reverse", Family.AUTODIFF, True, False,
-               "JAX reverse mode (jax.vjp)", JAX_IMPORTS),
+               "JAX reverse mode (jax.vjp)", imports=JAX_IMPORTS),
     MethodSpec("jax_forward", "gradcheck_lab.methods.jax_forward", Family.AUTODIFF, False,
-               False, "JAX forward mode (jax.jacfwd)", JAX_IMPORTS),
+               False, "JAX forward mode (jax.jacfwd)", imports=JAX_IMPORTS),
 )
 BUILTIN_METHODS: dict[str, MethodSpec] = {spec.name: spec for spec in SPECS}
 DEFAULT_METHODS: tuple[str, ...] = tuple(spec.name for spec in SPECS if spec.default)
@@ -87,6 +91,9 @@ class Method(Protocol):
 
     @property
     def expect_fail(self) -> bool: ...
+
+    @property
+    def needs_expression(self) -> bool: ...
 
     @property
     def imports(self) -> tuple[str, ...]:
@@ -117,6 +124,10 @@ class Builtin:
         return self.spec.exact
 
     @property
+    def needs_expression(self) -> bool:
+        return self.spec.needs_expression
+
+    @property
     def imports(self) -> tuple[str, ...]:
         return self.spec.imports
 
@@ -134,6 +145,7 @@ class ClaimMethod:
     claim: Claim
     family: Family = Family.CLAIM
     exact: bool = False
+    needs_expression: bool = False
 
     @property
     def name(self) -> str:
@@ -161,6 +173,7 @@ class ImplMethod:
     impl: Implementation
     family: Family = Family.AUTODIFF
     exact: bool = False
+    needs_expression: bool = False
 
     @property
     def name(self) -> str:
@@ -193,6 +206,7 @@ class ExpectMethod:
     family: Family = Family.EXPECT
     exact: bool = True
     expect_fail: bool = False
+    needs_expression: bool = False
     imports: tuple[str, ...] = ()
 
     def unavailable(self) -> str | None:

@@ -245,7 +245,7 @@ def central_quotient(f: Function, guard: Guard, x: Vector, k: int,
 
 
 def refine(quotient: Quotient, value: np.ndarray, error: np.ndarray, start: float,
-           floor: float, steps: int = REFINE_STEPS) -> tuple[np.ndarray, np.ndarray]:
+           floor: float, *, steps: int = REFINE_STEPS) -> tuple[np.ndarray, np.ndarray]:
     """Sweeps from ever smaller first steps while the error estimate is still poor.
 
     The first steps assume the function varies on the scale of max(1, |x|). One that

@@ -147,7 +147,7 @@ def _sweeps(probe: Probe, x: Vector, coords: np.ndarray, starts: np.ndarray,
     return out
 
 
-def derivatives(f: Function, guard: Guard, probe: Probe, x: Vector, coords: Sequence[int],
+def derivatives(f: Function, guard: Guard, probe: Probe, x: Vector, coords: Sequence[int], *,
                 at_kink: bool = False) -> dict[int, Derivative]:
     """``finite_diff.derivative(f, guard, x, k, at_kink)`` for every k of ``coords``.
 
@@ -192,7 +192,7 @@ def derivatives(f: Function, guard: Guard, probe: Probe, x: Vector, coords: Sequ
                 break
             if result is None:  # its first step needs the search: continue point by point
                 value, error = refine(central_quotient(f, guard, x, k, g0), value, error,
-                                      previous, floors[k], REFINE_STEPS - r)
+                                      previous, floors[k], steps=REFINE_STEPS - r)
                 break
             value, error = take_refined(value, error, *result)
             previous = start

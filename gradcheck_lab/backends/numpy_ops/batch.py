@@ -153,7 +153,8 @@ RULES: Mapping[str, Rule] = {
     **dict.fromkeys(("add", "sub", "mul", "div", "pow", "maximum", "minimum"), broadcasting),
     **dict.fromkeys(("neg", "abs", "sqrt", "exp", "log", "log1p", "expm1", "sin", "cos", "tan",
                      "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "relu",
-                     "softplus", "erf", "sign", "gelu", "det", "inv"), per_item),
+                     "softplus", "erf", "sign", "gelu", "stop_gradient", "det", "inv"),
+                    per_item),
     **dict.fromkeys(("sum", "mean", "prod", "max", "min", "logsumexp", "norm", "softmax"),
                     shifted_axes),
     "getitem": _getitem, "T": _reverse, "transpose": _transpose, "reshape": _reshape,
@@ -197,16 +198,21 @@ def same_guards(reference: np.ndarray, signature: np.ndarray, size: int) -> np.n
 
 
 def evaluate_batch(expr: Expression, inputs: Mapping[str, np.ndarray],
-                   batched: frozenset[str]) -> tuple[dict[int, np.ndarray], dict[int, bool]]:
+                   batched: frozenset[str], held: Mapping[int, np.ndarray] | None = None
+                   ) -> tuple[dict[int, np.ndarray], dict[int, bool]]:
     """Every node's value (keyed by ``id(node)``) and whether it carries the batch axis.
 
     ``inputs`` hold float64 arrays; those named in ``batched`` have the leading batch axis.
+    ``held``: values of some nodes given in advance, the same at every point (as
+    ``expr.evaluate.evaluate_all`` takes them).
     """
     values: dict[int, np.ndarray] = {}
     flags: dict[int, bool] = {}
     for node in expr.nodes:
         key = id(node)
-        if isinstance(node, Input):
+        if held is not None and key in held:
+            values[key], flags[key] = np.asarray(held[key]), False
+        elif isinstance(node, Input):
             values[key], flags[key] = np.asarray(inputs[node.name]), node.name in batched
         elif isinstance(node, Const):
             values[key], flags[key] = np.asarray(node.value, dtype=np.float64), False
