@@ -36,7 +36,9 @@ def as_float64(value: object) -> np.ndarray:
     """A float64 numpy copy of a number, numpy array, torch tensor or jax array."""
     detach = getattr(value, "detach", None)
     if detach is not None:  # torch: np.array(tensor) warns about __array__'s copy keyword
-        value = detach().cpu().numpy()
+        # force: a derivative that is identically zero may come back as a ZeroTensor (the
+        # double backward of abs), which numpy() refuses without it
+        value = detach().cpu().numpy(force=True)
     return np.array(value, dtype=np.float64)
 
 
