@@ -107,3 +107,22 @@ def test_valid_file_and_structure_pass_agree_on_numbers(tmp_path: Path, cli: Cli
     code, out, err = cli(["validate", str(good)])
     assert (code, out, err) == (0, "ok: 1 case in 1 file\n", "")
     assert structure._NUMBER_TEXT == FLOAT_TEXT
+
+
+def test_the_structure_pass_knows_every_keyword_of_the_schema() -> None:
+    from gradcheck_lab.loader.schema import case_schema
+
+    used: set[str] = set()
+
+    def walk(node: object, in_properties: bool = False) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not in_properties:
+                    used.add(key)
+                walk(value, key in ("properties", "$defs"))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(case_schema()["$defs"], in_properties=True)
+    assert used - structure.KEYWORDS == set()

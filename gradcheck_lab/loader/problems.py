@@ -78,8 +78,9 @@ def build_all_problems(build: Callable[[Any], Case], raw: Any, file: str,
 def _coverage(data: Any, path: Path, spot: Path | None) -> Path:
     """The part a reported problem stands for: what was cut away for it, or one item of a
     list cut whole, or (when nothing could be cut) the problem's own place."""
-    if spot is None:
-        return path
+    if spot is None:  # stuck: the problem's own place, or the list item holding it
+        item = next((i for i, key in enumerate(path) if isinstance(key, int)), None)
+        return path if item is None else path[:item + 1]
     if len(path) > len(spot) and isinstance(path[len(spot)], int):
         return path[:len(spot) + 1]
     return spot

@@ -24,6 +24,13 @@ from gradcheck_lab.suggest import did_you_mean
 Schema = Mapping[str, Any]
 Path = tuple[str | int, ...]
 _NUMBER_TEXT = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"  # schema.FLOAT_TEXT
+# the JSON Schema keywords walked here; tests/test_validate_all.py checks that the schema
+# uses no other (``contains`` only narrows which implementations can stand for ``expr``:
+# the builder checks that)
+KEYWORDS = frozenset({"$ref", "anyOf", "oneOf", "if", "then", "else", "not", "type", "enum",
+                      "const", "pattern", "minLength", "minimum", "properties", "required",
+                      "additionalProperties", "propertyNames", "minProperties", "items",
+                      "minItems", "maxItems", "default", "description", "contains"})
 _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number",
                "integer": "an integer", "boolean": "true or false"}
 
@@ -72,8 +79,9 @@ def optional_part(raw: Any, path: Path) -> Path | None:
         if isinstance(key, int) or not isinstance(data, dict) or key not in data:
             break
         properties = schema.get("properties", {})
-        needed = {*schema.get("required", ()),
-                  *(k for one in schema.get("oneOf", ()) for k in one.get("required", ()))}
+        needed = {*schema.get("required", ()),  # and what one of several must have
+                  *(k for key in ("oneOf", "anyOf") for one in schema.get(key, ())
+                    for k in one.get("required", ()))}
         if key in properties:
             if key not in needed:
                 best = path[:depth + 1]
@@ -169,6 +177,14 @@ class _Walker:
         schema = _resolve(schema)
         if schema is _definitions()["array"]:
             self.numbers(value, field, line)
+            return
+        if "anyOf" in schema and "properties" in schema:  # a case: expr, or code to trace
+            self.check(value, {k: s for k, s in schema.items() if k != "anyOf"}, field, line)
+            if isinstance(value, dict) and not any(self.matches(value, b)
+                                                   for b in schema["anyOf"]):
+                first = [b["required"][0] for b in schema["anyOf"]]
+                self.add(f"missing required field '{first[0]}'", (*field, first[0]), line,
+                         " or ".join(first))
             return
         if "anyOf" in schema:
             self.any_of(value, schema, field, line)
