@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from gradcheck_lab.case import Case
+from gradcheck_lab.case import Case, Dtype
 from gradcheck_lab.errors import CaseFileErrors, GradientMismatch, UsageError
 from gradcheck_lab.loader import load_mapping
 from gradcheck_lab.results import CaseReport, RunReport
@@ -37,23 +37,30 @@ def _caller_file() -> str:
 def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
           framework: Literal["torch", "jax", "numpy"] = "torch",
           points: Sequence[Mapping[str, Any]] | None = None, cotangent: Any = None,
-          dtype: Literal["float64", "float32"] = "float64",
+          dtype: Dtype = "float64", device: str = "cpu",
           tolerance: Mapping[str, Any] | None = None, name: str | None = None,
           methods: Sequence[str] | None = None, kinks: Literal["allow", "fail"] = "allow",
-          order: Literal[1, 2] = 1) -> CaseReport:
+          order: Literal[1, 2] = 1, compile: bool | str = False) -> CaseReport:
     """Check ``fn`` against ``expr`` at ``inputs`` (and ``points``); raise on a mismatch.
 
     ``framework`` ``torch``/``jax``: ``fn`` is a forward function taking the
     inputs as keyword arguments; its autodiff gradient is checked (custom
     backward rules included). ``numpy``: ``fn`` returns the gradient itself.
-    Returns the case report when the gradient passes (``pass``, ``kink``).
+    ``device`` (``cpu``, ``cuda``, ``cuda:N``, ``auto``): where ``fn`` runs (its inputs
+    are created there); without that device the check is skipped, which raises
+    nothing. ``compile``: check ``torch.compile(fn)`` (a backend name, or True for
+    torch's default) or ``jax.jit(fn)``. Returns the case report when the gradient
+    passes (``pass``, ``kink``) or could not run (``skipped``).
     """
     label = name or getattr(fn, "__name__", "function").replace("<", "").replace(">", "")
+    trial: dict[str, Any] = {"name": API_IMPL, "framework": framework,
+                             ("gradient" if framework == "numpy"
+                              else "function"): "gradcheck_lab.api:check"}
+    if compile:
+        trial["compile"] = compile
     raw: dict[str, Any] = {"name": label, "inputs": inputs, "expr": expr, "dtype": dtype,
-                           "kinks": kinks, "order": order,
-                           "implementations": [{"name": API_IMPL, "framework": framework,
-                                                ("gradient" if framework == "numpy"
-                                                 else "function"): "gradcheck_lab.api:check"}]}
+                           "device": device, "kinks": kinks, "order": order,
+                           "implementations": [trial]}
     if points is not None:
         raw["points"] = list(points)
     if cotangent is not None:

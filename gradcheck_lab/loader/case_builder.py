@@ -26,9 +26,10 @@ from gradcheck_lab.loader.scope import Scope
 from gradcheck_lab.loader.shapes import evaluate_checked
 from gradcheck_lab.loader.yaml_nodes import line_of
 from gradcheck_lab.names import NAME_RE
+from gradcheck_lab.precision import DTYPES
 
 CASE_FIELDS = ("name", "description", "source", "inputs", "expr", "points", "cotangent",
-               "order", "dtype", "methods", "tolerance", "expect", "claims",
+               "order", "dtype", "device", "methods", "tolerance", "expect", "claims",
                "implementations", "kinks")
 RANDOM_FIELDS = ("shape", "distribution", "low", "high", "mean", "std", "seed")
 
@@ -77,11 +78,13 @@ class CaseBuilder(Scope):
         else:
             with self.at("expr"):
                 self.check_jacobian(inputs, output_shape)
-        for key, options in (("order", (1, 2)), ("dtype", ("float64", "float32")),
-                             ("kinks", ("allow", "fail"))):
+        for key, options in (("order", (1, 2)), ("dtype", DTYPES), ("kinks", ("allow", "fail"))):
             if key in raw:
                 with self.at(key):
                     kwargs[key] = v.choice(raw[key], key, options)
+        if "device" in raw:
+            with self.at("device"):
+                kwargs["device"] = parts.device(raw["device"], "device")
         if "claims" in raw:
             with self.at("claims"):
                 kwargs["claims"] = parts.claims(self, raw["claims"], names)
@@ -99,6 +102,7 @@ class CaseBuilder(Scope):
                 case = dataclasses.replace(case, tolerance=parts.tolerance(
                     self, raw["tolerance"], case))
         parts.check_against(self, case)
+        parts.check_representable(self, case)
         return case
 
     def inputs(self, raw: Any) -> tuple[InputSpec, ...]:

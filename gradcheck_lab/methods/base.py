@@ -7,6 +7,7 @@ import importlib.util
 import time
 import zlib
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,10 @@ def as_float64(value: object) -> np.ndarray:
     """A float64 numpy copy of a number, numpy array, torch tensor or jax array."""
     detach = getattr(value, "detach", None)
     if detach is not None:  # torch: np.array(tensor) warns about __array__'s copy keyword
-        value = detach().cpu().numpy()
+        tensor: Any = detach().cpu()
+        if tensor.is_floating_point():  # numpy has no bfloat16: widen first (exact)
+            tensor = tensor.double()
+        value = tensor.numpy()
     return np.array(value, dtype=np.float64)
 
 

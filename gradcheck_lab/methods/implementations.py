@@ -29,6 +29,7 @@ from gradcheck_lab.methods.base import (
     timed,
     wants_hessian,
 )
+from gradcheck_lab.methods.compiled import compiled
 from gradcheck_lab.names import IMPL_PREFIX
 from gradcheck_lab.results import MethodResult
 
@@ -147,6 +148,8 @@ def compute(case: Case, point: Point, impl: Implementation) -> MethodResult:
 
     def run() -> MethodResult:
         fn = impl.callable or import_target(impl.target, impl.base_dir)
+        if impl.compile is not False:
+            fn = compiled(fn, impl.framework, impl.compile)
         value, grads, hessian = _RUNNERS[impl.framework](case, point, fn)
         _check_shapes(case, grads)
         return MethodResult(name, value=value, gradient=grads, hessian=hessian)

@@ -38,7 +38,7 @@ def unavailable() -> str | None:
 def jax_dtype(case: Case) -> Any:
     import jax.numpy as jnp
 
-    return jnp.float32 if case.dtype == "float32" else jnp.float64
+    return getattr(jnp, case.dtype)  # float64, float32, float16, bfloat16: same names
 
 
 def as_function(case: Case, point: Point,

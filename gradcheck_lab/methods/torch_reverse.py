@@ -29,7 +29,7 @@ def unavailable() -> str | None:
 def torch_dtype(case: Case) -> Any:
     import torch
 
-    return torch.float32 if case.dtype == "float32" else torch.float64
+    return getattr(torch, case.dtype)  # float64, float32, float16, bfloat16: same names
 
 
 def leaves(case: Case, point: Point) -> dict[str, Any]:
