@@ -555,7 +555,7 @@ def test_bad_tolerance(tmp_path: Path, tol: str, line: int, field: str, message:
                     line=line, field=field)
     assert message in error.message
     if "pytorch" in message:
-        assert (error.accepted or "").startswith("rtol, atol, sympy, fd")
+        assert (error.accepted or "").startswith("rtol, atol, ntol, sympy, fd")
 
 
 def test_expect_grad_for_an_input_held_constant(tmp_path: Path) -> None:
