@@ -21,17 +21,21 @@ from typing import Any, Literal
 from gradcheck_lab.case import Case, Dtype
 from gradcheck_lab.errors import CaseFileErrors, GradientMismatch, UsageError
 from gradcheck_lab.loader import load_mapping
-from gradcheck_lab.results import CaseReport, RunReport
+from gradcheck_lab.results import CaseReport
 from gradcheck_lab.run import verify_case
 
 API_IMPL = "function"
 
 
-def _caller_file() -> str:
-    for frame in inspect.stack()[2:]:
-        if Path(frame.filename).resolve().parent != Path(__file__).resolve().parent:
-            return frame.filename
-    return "<check>"
+def _caller() -> tuple[str, int | None]:
+    """The file and line of the code that called ``check()`` (the user's test)."""
+    here = Path(__file__).resolve().parent
+    frame = inspect.currentframe()
+    while frame is not None:
+        if Path(frame.f_code.co_filename).resolve().parent != here:
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return "<check>", None
 
 
 def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
@@ -50,8 +54,10 @@ def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
     are created there); without that device the check is skipped, which raises
     nothing. ``compile``: check ``torch.compile(fn)`` (a backend name, or True for
     torch's default) or ``jax.jit(fn)``. Returns the case report when the gradient
-    passes (``pass``, ``kink``) or could not run (``skipped``).
+    passes (``pass``, ``kink``) or could not run (``skipped``). A mismatch names the
+    calling test's file and line; pytest hides ``check()``'s own frames.
     """
+    __tracebackhide__ = True
     label = name or getattr(fn, "__name__", "function").replace("<", "").replace(">", "")
     trial: dict[str, Any] = {"name": API_IMPL, "framework": framework,
                              ("gradient" if framework == "numpy"
@@ -68,20 +74,22 @@ def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
     if tolerance is not None:
         raw["tolerance"] = tolerance
     raw["methods"] = list(methods) if methods is not None else ["sympy", f"impl:{API_IMPL}"]
-    file = _caller_file()
+    file, line = _caller()
     try:
         (case,) = load_mapping(raw, file)
     except CaseFileErrors as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError("\n".join(str(e.located(line=line)) for e in exc.errors)) from None
     impl = dataclasses.replace(case.implementations[0], callable=fn)
-    case = dataclasses.replace(case, implementations=(impl,))
+    case = dataclasses.replace(case, implementations=(impl,), line=line)
     return _judge(case)
 
 
 def _judge(case: Case) -> CaseReport:
-    from gradcheck_lab.report.terminal import render_text
+    __tracebackhide__ = True
+    from gradcheck_lab.report.common import headline
+    from gradcheck_lab.report.terminal import case_text
 
     report = verify_case(case)
     if report.status in ("fail", "error"):
-        raise GradientMismatch(render_text(RunReport((report,), report.seconds)), report)
+        raise GradientMismatch(f"{headline(report)}\n{case_text(report)}", report)
     return report

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import os
 import re
 import sys
@@ -25,6 +24,7 @@ from gradcheck_lab.names import NAME_RE
 from gradcheck_lab.options import RunOptions
 from gradcheck_lab.parallel import auto_jobs
 from gradcheck_lab.results import RunReport
+from gradcheck_lab.suggest import did_you_mean
 
 PROG = "gradcheck-lab"
 FORMATS = ("table", "json", "junit", "markdown", "html")
@@ -210,8 +210,7 @@ def _show(args: argparse.Namespace) -> int:
         if cases is not None:
             found = [c for c in cases if c.name == args.target]
             if not found:
-                near = difflib.get_close_matches(args.target, [c.name for c in cases], n=3)
-                hint = f"; did you mean {', '.join(near)}?" if near else ""
+                hint = did_you_mean(args.target, [c.name for c in cases])
                 where = ", ".join(args.path or DEFAULT_PATHS)
                 _error(f"no case named {args.target!r} under {where}{hint}")
                 return EXIT_USAGE

@@ -324,7 +324,7 @@ def test_show_by_name_and_by_file(tmp_path: Path, cli: CliRunner) -> None:
     code, out, _ = cli(["show", str(good), "--methods", "sympy"])
     assert code == 0 and "square" in out and "∂f/∂x[1]" in out
     code, _, err = cli(["show", "squar", "--path", str(tmp_path)])
-    assert code == 2 and "no case named 'squar'" in err and "did you mean square" in err
+    assert code == 2 and "no case named 'squar'" in err and "did you mean 'square'?" in err
     code, _, err = cli(["show", str(tmp_path / "missing.yaml")])
     assert code == 2 and "missing.yaml" in err
 

@@ -39,3 +39,14 @@ def numpy_dot(matmul: Callable[[Any, Any], Any], tensordot: Callable[..., Any],
     if a.ndim <= 2 and b.ndim == 2:
         return matmul(a, b)
     return tensordot(a, b, ([a.ndim - 1], [b.ndim - 2]))
+
+
+def merge_tables(*tables: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+    """One backend table from its per-category parts; a name in two parts is a bug."""
+    out: dict[str, Callable[..., Any]] = {}
+    for table in tables:
+        twice = set(out) & set(table)
+        if twice:
+            raise ImportError(f"backend rows defined twice: {sorted(twice)}")
+        out.update(table)
+    return out

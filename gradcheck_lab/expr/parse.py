@@ -8,7 +8,6 @@ and the list of what the language allows.
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import warnings
 from collections.abc import Iterable
@@ -35,6 +34,7 @@ from gradcheck_lab.expr.parse_support import (
     signature,
 )
 from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
+from gradcheck_lab.suggest import composed_hint, did_you_mean
 
 # the defaults, for callers that print them (the limits themselves come in as ``Limits``)
 MAX_EXPRESSION_CHARS = DEFAULT_LIMITS.max_expression_chars
@@ -189,8 +189,7 @@ class _Parser:
         if node.id in OPS and OPS[node.id].callable_by_user:
             raise self.fail(node, f"'{node.id}' is a function: call it, e.g. {node.id}(x)")
         known = list(self.inputs) + list(CONSTANTS)
-        hint = difflib.get_close_matches(node.id, known + list(USER_FUNCTIONS), n=1)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+        suggestion = did_you_mean(node.id, known + list(USER_FUNCTIONS))
         raise self.fail(node, f"unknown name '{node.id}'{suggestion}",
                         accepted="inputs " + ", ".join(self.inputs) + "; constants pi, e")
 
@@ -218,8 +217,7 @@ class _Parser:
         fname = node.func.id
         spec = OPS.get(fname)
         if spec is None or not spec.callable_by_user:
-            hint = difflib.get_close_matches(fname, USER_FUNCTIONS, n=1)
-            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            suggestion = did_you_mean(fname, USER_FUNCTIONS) or composed_hint(fname, USER_FUNCTIONS)
             raise self.fail(node.func, f"unknown function '{fname}'{suggestion}",
                             accepted=", ".join(USER_FUNCTIONS))
         positional = list(node.args)

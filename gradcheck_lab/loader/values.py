@@ -6,7 +6,6 @@ accepted; the loader fills in file and line.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterable
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.errors import CaseError
+from gradcheck_lab.suggest import did_you_mean
 
 MAX_DIMENSIONS = 32  # NumPy stops at 64; no case needs more than a few
 _FLOAT_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -104,8 +104,7 @@ def unknown_keys(data: dict[Any, Any], allowed: Iterable[str], where: str) -> No
     allowed = list(allowed)
     for key in data:
         if key not in allowed:
-            hint = difflib.get_close_matches(str(key)[:100], allowed, n=1)
-            suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+            suggestion = did_you_mean(str(key), allowed)
             name = str(key) if len(str(key)) <= 100 else str(key)[:97] + "..."
             field = f"{where}.{name}" if where else name
             err = CaseError(f"unknown field '{name}'{suggestion}", field=field,

@@ -37,6 +37,7 @@ from gradcheck_lab.names import (
     NAME_RE,
 )
 from gradcheck_lab.results import MethodResult
+from gradcheck_lab.suggest import did_you_mean
 from gradcheck_lab.tolerances import Family
 
 
@@ -308,6 +309,6 @@ def method_problems(names: Sequence[str]) -> list[str]:
             DEVICE_RE.match(device) is not None and suffix != "*"
             and (base in PLACEABLE or base.startswith(IMPL_PREFIX)))
         if not (known and placeable):
-            problems.append(f"unknown method '{name}' "
+            problems.append(f"unknown method '{name}'{did_you_mean(name, accepted_methods())} "
                             f"(accepted: {', '.join(accepted_methods())})")
     return problems

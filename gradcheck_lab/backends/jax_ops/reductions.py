@@ -1,0 +1,35 @@
+"""JAX rows of the reductions and softmax."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+
+from gradcheck_lab.backends.base import normalize_axis
+
+
+def reduce_with(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def reduce(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        return fn(a, axis=normalize_axis(axis), keepdims=keepdims)
+    return reduce
+
+
+def _norm(a: Any, ord: float = 2, axis: Any = None, keepdims: bool = False) -> Any:
+    """Vector norm via jnp.linalg.norm, as users write it (its gradient at 0 is NaN)."""
+    axis = normalize_axis(axis)
+    if axis is None:
+        out = jnp.linalg.norm(jnp.ravel(a), ord=ord)
+        return jnp.reshape(out, (1,) * a.ndim) if keepdims else out
+    return jnp.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims)
+
+
+TABLE: dict[str, Callable[..., Any]] = {
+    "sum": reduce_with(jnp.sum), "mean": reduce_with(jnp.mean), "prod": reduce_with(jnp.prod),
+    "max": reduce_with(jnp.max), "min": reduce_with(jnp.min),
+    "logsumexp": reduce_with(jsp.logsumexp), "norm": _norm,
+    "softmax": lambda a, axis=None: jax.nn.softmax(a, axis=normalize_axis(axis)),
+}

@@ -1,0 +1,28 @@
+"""NumPy op table (float64; also complex128 for the complex step), one module per category
+of ``expr.ops``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from gradcheck_lab.backends.base import Backend, merge_tables
+from gradcheck_lab.backends.numpy_ops import core, elementwise, linalg, reductions
+
+TABLE: dict[str, Callable[..., Any]] = merge_tables(
+    core.TABLE, elementwise.TABLE, reductions.TABLE, linalg.TABLE)
+
+
+def make_backend(dtype: Any = np.float64) -> Backend:
+    np_dtype = np.dtype(dtype)
+
+    def constant(value: int | float) -> np.ndarray:
+        return np.asarray(value, dtype=np_dtype)
+
+    def named(name: str) -> np.ndarray:
+        return np.asarray({"pi": math.pi, "e": math.e}[name], dtype=np_dtype)
+
+    return Backend(f"numpy-{np_dtype.name}", TABLE, constant, named)

@@ -1,0 +1,27 @@
+"""SymPy op table: numpy object arrays whose elements are SymPy expressions, one module per
+category of ``expr.ops`` (building blocks in ``common``).
+
+Arrays of real Symbols (one per element) go in; decimal literals become exact Rationals
+(``0.1`` is 1/10, not the nearest double). Nodes are built unevaluated (see ``common``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sympy as sp
+
+from gradcheck_lab.backends.base import Backend, merge_tables
+from gradcheck_lab.backends.sympy_ops import core, elementwise, linalg, reductions
+from gradcheck_lab.backends.sympy_ops.common import as_object_array, exact
+from gradcheck_lab.backends.sympy_ops.mpmath_rules import MPMATH
+
+__all__ = ["MPMATH", "TABLE", "as_object_array", "exact", "make_backend"]
+
+TABLE: dict[str, Callable[..., Any]] = merge_tables(
+    core.TABLE, elementwise.TABLE, reductions.TABLE, linalg.TABLE)
+
+
+def make_backend() -> Backend:
+    return Backend("sympy", TABLE, exact, lambda name: {"pi": sp.pi, "e": sp.E}[name])

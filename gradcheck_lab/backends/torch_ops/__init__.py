@@ -1,0 +1,26 @@
+"""PyTorch op table, one module per category of ``expr.ops``. Imported only by the torch
+methods, never by the package root."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from gradcheck_lab.backends.base import Backend, merge_tables
+from gradcheck_lab.backends.torch_ops import core, elementwise, linalg, reductions
+
+TABLE: dict[str, Callable[..., Any]] = merge_tables(
+    core.TABLE, elementwise.TABLE, reductions.TABLE, linalg.TABLE)
+
+
+def make_backend(dtype: torch.dtype = torch.float64) -> Backend:
+    def constant(value: int | float) -> torch.Tensor:
+        return torch.tensor(value, dtype=dtype)
+
+    def named(name: str) -> torch.Tensor:
+        return torch.tensor({"pi": math.pi, "e": math.e}[name], dtype=dtype)
+
+    return Backend(f"torch-{dtype}", TABLE, constant, named)

@@ -1,0 +1,21 @@
+"""torch rows of the elementwise functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+TABLE: dict[str, Callable[..., Any]] = {
+    "abs": torch.abs, "sqrt": torch.sqrt, "exp": torch.exp, "log": torch.log,
+    "log1p": torch.log1p, "expm1": torch.expm1, "sin": torch.sin, "cos": torch.cos,
+    "tan": torch.tan, "arcsin": torch.arcsin, "arccos": torch.arccos, "arctan": torch.arctan,
+    "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
+    "relu": torch.relu,
+    # logaddexp(x, 0) rather than F.softplus, whose threshold=20 switches to x (gradient 1)
+    "softplus": lambda a: torch.logaddexp(a, torch.zeros_like(a)),
+    "erf": torch.special.erf, "sign": torch.sign,
+    "gelu": lambda a, approximate: torch.nn.functional.gelu(a, approximate=approximate),
+    "maximum": torch.maximum, "minimum": torch.minimum,
+}
