@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck_lab.precision import FORMATS, HALF_DTYPES, FloatFormat, roundoff_like
+from gradcheck_lab.precision import FORMATS, HALF_DTYPES, FloatFormat, holds, roundoff_like
 from gradcheck_lab.results import CaseReport, Finding, Verdict
 from gradcheck_lab.tolerances import expression_depth
 
@@ -146,9 +146,10 @@ def _precision(method: str, pairs: list[_Pair], report: CaseReport) -> Finding |
     worst = max((m.rel_error for p in pairs for m in p.verdict.mismatches
                  if math.isfinite(m.rel_error)), default=math.inf)
     dtype = report.case.dtype
-    like = roundoff_like(worst, dtype) if math.isfinite(worst) else None
+    got = np.concatenate([p.got.ravel() for p in pairs])
+    like = roundoff_like(worst, dtype, got) if math.isfinite(worst) else None
     if like is not None and (like.name == dtype or like.name in HALF_DTYPES):
-        return Finding("precision", method, _roundoff(worst, like, report))
+        return Finding("precision", method, _roundoff(worst, like, got, report))
     if dtype != "float64" or not 1e-12 < worst <= 1e-5:
         return None
     hint = (" (float32 round-off is about 6e-8: a float32 step in the backward?)"
@@ -157,17 +158,18 @@ def _precision(method: str, pairs: list[_Pair], report: CaseReport) -> Finding |
                                         f"but beyond float64 round-off{hint}")
 
 
-def _roundoff(worst: float, like: FloatFormat, report: CaseReport) -> str:
+def _roundoff(worst: float, like: FloatFormat, got: np.ndarray, report: CaseReport) -> str:
     """Errors the size of ``like``'s round-off: of the case's own dtype, or of a lower one."""
     dtype = report.case.dtype
     units = f"{worst / like.unit_roundoff:.2g} u, u = {like.unit_roundoff:.2g}"
     if like.name == dtype:
         depth = expression_depth(report.case.expr)
         return (f"relative errors of at most {worst:.2g}: errors like {dtype} round-off "
-                f"({units}), more than the default allows at depth {depth}: a longer chain "
-                "of roundings than the expression's (raise tolerance), or a small real error?")
+                f"({units}), beyond the tolerance: more roundings than the expression's depth "
+                f"({depth}) suggests (raise tolerance), or a small real error?")
+    held = " (every value is a " + like.name + " number)" if holds(got, like.name) else ""
     return (f"relative errors of at most {worst:.2g}: errors like {like.name} round-off "
-            f"({units}): a {like.name} step in a {dtype} computation (autocast, a "
+            f"({units}){held}: a {like.name} step in a {dtype} computation (autocast, a "
             "half-precision kernel)?")
 
 

@@ -74,16 +74,33 @@ def round_to(values: np.ndarray, dtype: str) -> np.ndarray:
     return np.where(np.isfinite(x), rounded, x)
 
 
-def roundoff_like(relative_error: float, dtype: str = "float64") -> FloatFormat | None:
+def holds(values: np.ndarray, dtype: str) -> bool:
+    """Every finite value is a number of ``dtype`` (rounding leaves it unchanged)."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    return bool(np.array_equal(round_to(finite, dtype), finite))
+
+
+def roundoff_like(relative_error: float, dtype: str = "float64",
+                  values: np.ndarray | None = None) -> FloatFormat | None:
     """The format whose round-off a relative error looks like, or None.
 
     Candidates are ``dtype`` (unless float64, whose round-off every tolerance allows) and
-    the less precise formats; the error must be between 0.5 and 64 of a candidate's unit
-    round-off ``u`` (one rounding to a few dozen, compounded). Of those, the one needing
-    the fewest roundings wins: 3e-3 is 0.8 u of bfloat16 rather than 6 u of float16.
+    the less precise formats in whose unit round-off ``u`` the error is between 0.25 and
+    64 (a fraction of one rounding to a few dozen, compounded). When every one of the
+    computed ``values`` is a number of a candidate format, the least precise such format
+    wins: that is where the values were last rounded (a random float64 number is a
+    bfloat16 number with probability 2^-45). Otherwise the one needing the fewest
+    roundings, at least half of one: 3e-3 is 0.8 u of bfloat16 rather than 6 u of
+    float16.
     """
     own = FORMATS[dtype].precision
     fits = [f for f in FORMATS.values()
-            if f.precision < own or (f.precision == own and own < 53)]
-    fits = [f for f in fits if 0.5 <= relative_error / f.unit_roundoff <= 64]
+            if (f.precision < own or (f.precision == own and own < 53))
+            and 0.25 <= relative_error / f.unit_roundoff <= 64]
+    if values is not None:
+        exact = [f for f in fits if holds(values, f.name)]
+        if exact:
+            return min(exact, key=lambda f: f.precision)
+    fits = [f for f in fits if relative_error / f.unit_roundoff >= 0.5]
     return min(fits, key=lambda f: relative_error / f.unit_roundoff, default=None)
