@@ -59,16 +59,31 @@ class ToleranceOverride:
 ALL_METHODS_KEY = "*"  # key of ``Case.tolerance`` for the top-level {rtol, atol}
 
 
+InputDtype = Literal["float64", "int64"]
+
+
 @dataclass(frozen=True, eq=False)
 class InputSpec:
+    """One input: its base value, whether it is differentiated, its dtype.
+
+    ``int64`` inputs (labels, indices, counts) are never differentiated: they are passed
+    to every method as integer arrays (tensors), index other arrays, and are constants
+    of the exact method's graph.
+    """
+
     name: str
     value: np.ndarray
     wrt: bool
     line: int | None = None
+    dtype: InputDtype = "float64"
 
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(self.value.shape)
+
+    @property
+    def is_integer(self) -> bool:
+        return self.dtype == "int64"
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +155,10 @@ class Case:
     kinks: Literal["allow", "fail"] = "allow"
     # the loader's Limits.max_symbolic_elements: above it, sympy is skipped (fd is the reference)
     symbolic_limit: int = DEFAULT_LIMITS.max_symbolic_elements
+    # the exact reference's budget per case (Limits.max_symbolic_seconds / _nodes): above
+    # it, sympy says so and fd is the reference
+    symbolic_seconds: int = DEFAULT_LIMITS.max_symbolic_seconds
+    symbolic_nodes: int = DEFAULT_LIMITS.max_symbolic_nodes
 
     @property
     def wrt(self) -> tuple[InputSpec, ...]:

@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("target", metavar="NAME|FILE")
     show.add_argument("--path", action="append", metavar="PATH",
                       help="where to look for the case name (repeatable; default: cases/)")
+    show.add_argument("--full", action="store_true",
+                      help="print every derivative formula, however large")
     _methods_option(show)
 
     validate = sub.add_parser("validate", help="check case files only (nothing is run)")
@@ -99,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     commands = {"run": _run, "show": _show, "validate": _validate, "schema": _schema,
                 "new": _new}
+    from gradcheck_lab.backends.jax_cache import own_process_cache
+
+    own_process_cache()  # this process is ours: JAX may keep compiled programs on disk
     try:
         return commands[args.command](args)
     except UsageError as exc:
@@ -227,7 +232,7 @@ def _show(args: argparse.Namespace) -> int:
         if number:
             console.rule()
         try:
-            render_show(verify_case(case, methods=methods), console)
+            render_show(verify_case(case, methods=methods), console, full=args.full)
         except GradcheckError as exc:
             _error(str(exc))
             return EXIT_USAGE

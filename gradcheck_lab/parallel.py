@@ -41,7 +41,10 @@ def auto_jobs(cases: int, cores: int) -> int:
 
 
 def _worker(conn: Connection, options: RunOptions) -> None:
+    from gradcheck_lab.backends.jax_cache import own_process_cache
     from gradcheck_lab.runner import run_case
+
+    own_process_cache()  # a worker process is ours (before the runner imports JAX)
 
     while True:
         item = conn.recv()

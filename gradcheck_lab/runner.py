@@ -65,11 +65,11 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     for name in names:
         statuses = [v.status for p in points for v in p.verdicts if v.method == name]
         method_status[name] = worst(statuses) if statuses else "skipped"
-    formulas: dict[str, str] = {}
+    formulas: Mapping[str, str] = {}
     if "sympy" in names and any(v.method == "sympy" and v.status not in ("error", "skipped")
                                 for p in points for v in p.verdicts):
         from gradcheck_lab.methods.symbolic import formulas as symbolic_formulas
-        formulas = symbolic_formulas(case)
+        formulas = symbolic_formulas(case)  # built when a report shows them, not now
     report = CaseReport(case, worst(list(method_status.values())), tuple(points), names,
                         method_status, formulas=formulas, seconds=time.perf_counter() - start,
                         message=_order_message(case))

@@ -1,4 +1,4 @@
-"""Where JAX's compiled programs are kept between runs (``backends.jax_ops.cache_folder``)."""
+"""Where JAX's compiled programs are kept between runs (``backends.jax_cache``)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import os
 
 import pytest
 
-pytest.importorskip("jax")
-
-from gradcheck_lab.backends.jax_ops import cache_folder  # noqa: E402
+from gradcheck_lab.backends.jax_cache import cache_folder
 
 
 def test_default_is_under_xdg_cache_home() -> None:

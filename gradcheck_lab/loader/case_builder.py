@@ -93,7 +93,9 @@ class CaseBuilder(Scope):
                 kwargs["implementations"] = parts.implementations(self, raw["implementations"])
         case = Case(name=name, file=self.file, line=line_of(raw), inputs=inputs, expr=expr,
                     points=tuple(points), output_shape=output_shape,
-                    symbolic_limit=self.limits.max_symbolic_elements, **kwargs)
+                    symbolic_limit=self.limits.max_symbolic_elements,
+                    symbolic_seconds=self.limits.max_symbolic_seconds,
+                    symbolic_nodes=self.limits.max_symbolic_nodes, **kwargs)
         if "methods" in raw:
             with self.at("methods"):
                 case = dataclasses.replace(case, methods=parts.methods(raw["methods"], case))

@@ -38,9 +38,11 @@ def as_float64(value: object) -> np.ndarray:
     detach = getattr(value, "detach", None)
     if detach is not None:  # torch: np.array(tensor) warns about __array__'s copy keyword
         tensor: Any = detach().cpu()
-        if tensor.is_floating_point():  # numpy has no bfloat16: widen first (exact)
-            tensor = tensor.double()
-        value = tensor.numpy()
+        if tensor.is_floating_point() and tensor.element_size() == 2:
+            tensor = tensor.float()  # float16, bfloat16 (numpy has none): widen, exactly
+        # force: a derivative that is identically zero may come back as a ZeroTensor (the
+        # double backward of abs), which numpy() refuses without it
+        value = tensor.numpy(force=True)
     return np.array(value, dtype=np.float64)
 
 

@@ -87,24 +87,27 @@ def _torch(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
 
     from gradcheck_lab.methods.torch_reverse import (
         double_backward_hessian,
+        grad_enabled,
         leaves,
         reverse_gradients,
     )
 
-    values = leaves(case, point)
-    out = fn(**values)
-    if not isinstance(out, torch.Tensor):
-        raise ImplementationError(f"expected a torch.Tensor, got {type(out).__name__}")
-    _check_output(case, tuple(out.shape))
-    names = [spec.name for spec in case.wrt]
-    wrt = [values[n] for n in names]
-    hessian = double_backward_hessian(case, out, wrt, hessian_directions(case, point)) \
-        if wants_hessian(case) and out.requires_grad else None
-    grads = reverse_gradients(case, out, wrt)
-    return as_float64(out.detach().cpu()), dict(zip(names, grads, strict=True)), hessian
+    with grad_enabled():
+        values = leaves(case, point)
+        out = fn(**values)  # the value and the graph its gradient comes from: one call
+        if not isinstance(out, torch.Tensor):
+            raise ImplementationError(f"expected a torch.Tensor, got {type(out).__name__}")
+        _check_output(case, tuple(out.shape))
+        names = [spec.name for spec in case.wrt]
+        wrt = [values[n] for n in names]
+        hessian = double_backward_hessian(case, out, wrt, hessian_directions(case, point)) \
+            if wants_hessian(case) and out.requires_grad else None
+        grads = reverse_gradients(case, out, wrt)
+    return as_float64(out), dict(zip(names, grads, strict=True)), hessian
 
 
 def _jax(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
+    from gradcheck_lab.backends.jax_ops import x64
     from gradcheck_lab.methods.jax_reverse import as_function, hessian, reverse_mode
 
     def evaluate_user(arrays: Mapping[str, Any]) -> Any:
@@ -114,13 +117,14 @@ def _jax(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
         _check_output(case, tuple(out.shape))
         return out
 
-    f, primals, names = as_function(case, point, evaluate_user)
-    out, grads = reverse_mode(case, f, primals)
-    second = hessian(case, f, primals, forward=False,
-                     directions=hessian_directions(case, point)) \
-        if wants_hessian(case) and primals else None
-    return (as_float64(out), {n: as_float64(g) for n, g in zip(names, grads, strict=True)},
-            second)
+    with x64():  # float64 for our calls only; the caller's JAX setting is restored
+        f, primals, names = as_function(case, point, evaluate_user)
+        out, grads = reverse_mode(case, f, primals)  # value and gradient from one jax.vjp
+        second = hessian(case, f, primals, forward=False,
+                         directions=hessian_directions(case, point)) \
+            if wants_hessian(case) and primals else None
+        return (as_float64(out), {n: as_float64(g) for n, g in zip(names, grads, strict=True)},
+                second)
 
 
 def _numpy(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:

@@ -1,4 +1,4 @@
-"""Method ``jax_forward``: JAX forward mode (``jax.jacfwd``), the full Jacobian reduced per case."""
+"""Method ``jax_forward``: JAX forward mode (``jax.linearize``), the Jacobian reduced per case."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from gradcheck_lab.methods.base import (
     timed,
     wants_hessian,
 )
-from gradcheck_lab.methods.jax_reverse import as_function, hessian
+from gradcheck_lab.methods.jax_reverse import as_function, forward_mode, hessian
 from gradcheck_lab.results import MethodResult
 
 NAME = "jax_forward"
@@ -24,17 +24,16 @@ def unavailable() -> str | None:
 def compute(case: Case, point: Point) -> MethodResult:
     """One forward pass per input element; the Jacobian becomes gradient, VJP or Jacobian."""
     def run() -> MethodResult:
-        import jax
+        from gradcheck_lab.backends.jax_ops import x64
 
-        f, primals, names = as_function(case, point)
-        out = f(*primals)
-        argnums = tuple(range(len(primals)))
-        jacs = jax.jacfwd(f, argnums=argnums)(*primals) if primals else ()
-        jacobian = {n: as_float64(j) for n, j in zip(names, jacs, strict=True)}
+        with x64():  # float64 for our calls only; the caller's JAX setting is restored
+            f, primals, names = as_function(case, point)
+            out, jacs = forward_mode(f, primals)  # the value from the same linearised call
+            jacobian = {n: as_float64(j) for n, j in zip(names, jacs, strict=True)}
+            second = hessian(case, f, primals, forward=True,
+                             directions=hessian_directions(case, point)) \
+                if wants_hessian(case) and primals else None
         return MethodResult(NAME, value=as_float64(out),
-                            gradient=jacobian_to_target(case, jacobian),
-                            hessian=hessian(case, f, primals, forward=True,
-                                            directions=hessian_directions(case, point))
-                            if wants_hessian(case) and primals else None)
+                            gradient=jacobian_to_target(case, jacobian), hessian=second)
 
     return timed(NAME, run)

@@ -1,4 +1,4 @@
-"""Method ``jax``: JAX reverse mode (``jax.vjp`` / ``jax.jacrev``) in the case's dtype.
+"""Method ``jax``: JAX reverse mode (one ``jax.vjp`` per point) in the case's dtype.
 
 The case's expression and its reverse pass are compiled once per case (``jax.jit``),
 with every input an argument, so all points of a case share one compilation. Eager
@@ -47,10 +47,11 @@ def as_function(case: Case, point: Point,
     """``f(*wrt_arrays)``, its primals and their names; inputs with ``wrt: false`` closed over.
 
     ``forward`` maps all inputs (by name) to the output; default: the case's expression.
+    Call it inside ``backends.jax_ops.x64()`` (float64 arrays).
     """
     import jax.numpy as jnp
 
-    from gradcheck_lab.backends.jax_ops import make_backend  # turns x64 on before any array
+    from gradcheck_lab.backends.jax_ops import make_backend
 
     dtype = jax_dtype(case)
     backend = make_backend(dtype)
@@ -70,18 +71,50 @@ def as_function(case: Case, point: Point,
 
 
 def reverse_mode(case: Case, f: Callable[..., Any], primals: list[Any]) -> tuple[Any, list[Any]]:
-    """Output and gradient / VJP with the cotangent / full Jacobian, by reverse mode."""
+    """Output and gradient / VJP with the cotangent / full Jacobian, from one ``jax.vjp``.
+
+    The output is the primal of the same call that gives the derivatives, never a
+    separate ``f(x)``: a ``custom_jvp``/``custom_vjp`` rule whose primal output differs
+    from the function's (arcsin's rule returning arccos) is then seen for every output
+    shape. The full Jacobian is the pullback mapped over the output's unit basis
+    (what ``jax.jacrev`` does, minus its second call of ``f``).
+    """
     import jax
     import jax.numpy as jnp
 
+    out, pullback = jax.vjp(f, *primals)
     if case.is_scalar or case.cotangent is not None:
-        out, vjp = jax.vjp(f, *primals)
         seed = (jnp.ones_like(out) if case.cotangent is None
                 else jnp.asarray(np.asarray(case.cotangent), dtype=out.dtype))
-        return out, list(vjp(seed))
-    out = f(*primals)
-    argnums = tuple(range(len(primals)))
-    return out, list(jax.jacrev(f, argnums=argnums)(*primals)) if primals else []
+        return out, list(pullback(seed))
+    if not primals:
+        return out, []
+    basis = jnp.eye(out.size, dtype=out.dtype).reshape((out.size, *out.shape))
+    rows = jax.vmap(pullback)(basis)
+    return out, [r.reshape(out.shape + p.shape) for r, p in zip(rows, primals, strict=True)]
+
+
+def forward_mode(f: Callable[..., Any], primals: list[Any]) -> tuple[Any, list[Any]]:
+    """Output and full Jacobians (output shape + input shape), from one ``jax.linearize``.
+
+    As in ``reverse_mode``, the output is the primal of the linearised call (for a
+    ``custom_jvp`` function: its rule's); each Jacobian is the linear map pushed
+    forward over the input's unit basis (``jax.jacfwd``'s construction).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    out, push = jax.linearize(f, *primals)
+    zeros = [jnp.zeros_like(p) for p in primals]
+    jacobians = []
+    for i, p in enumerate(primals):
+        def along(t: Any, i: int = i) -> Any:
+            return push(*[t if j == i else z for j, z in enumerate(zeros)])
+
+        basis = jnp.eye(p.size, dtype=p.dtype).reshape((p.size, *p.shape))
+        columns = jax.vmap(along)(basis).reshape((p.size, *out.shape))
+        jacobians.append(jnp.moveaxis(columns, 0, -1).reshape(out.shape + p.shape))
+    return out, jacobians
 
 
 def flat_scalar(case: Case, f: Callable[..., Any], primals: list[Any]
@@ -154,19 +187,26 @@ def _compiled(case: Case) -> Callable[..., Any]:
 
 def compute(case: Case, point: Point) -> MethodResult:
     def run() -> MethodResult:
-        import jax.numpy as jnp
+        from gradcheck_lab.backends.jax_ops import x64
 
-        program = _compiled(case)  # first: importing the op table turns x64 on
-        dtype = jax_dtype(case)
-        out, grads = program(*[jnp.asarray(np.asarray(point.values[spec.name]), dtype)
-                               for spec in case.inputs])
-        second = None
-        if wants_hessian(case) and case.wrt:  # the Hessian path needs the eager function
-            f, primals, _ = as_function(case, point)
-            second = hessian(case, f, primals, forward=False,
-                             directions=hessian_directions(case, point))
-        names = [spec.name for spec in case.wrt]
-        return MethodResult(NAME, value=as_float64(out), hessian=second,
-                            gradient={n: as_float64(g) for n, g in zip(names, grads, strict=True)})
+        with x64():  # float64 for our calls only; the caller's JAX setting is restored
+            return _run(case, point)
 
     return timed(NAME, run)
+
+
+def _run(case: Case, point: Point) -> MethodResult:
+    import jax.numpy as jnp
+
+    program = _compiled(case)
+    dtype = jax_dtype(case)
+    out, grads = program(*[jnp.asarray(np.asarray(point.values[spec.name]), dtype)
+                           for spec in case.inputs])
+    second = None
+    if wants_hessian(case) and case.wrt:  # the Hessian path needs the eager function
+        f, primals, _ = as_function(case, point)
+        second = hessian(case, f, primals, forward=False,
+                         directions=hessian_directions(case, point))
+    names = [spec.name for spec in case.wrt]
+    return MethodResult(NAME, value=as_float64(out), hessian=second,
+                        gradient={n: as_float64(g) for n, g in zip(names, grads, strict=True)})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,20 @@ def torch_dtype(case: Case) -> Any:
     import torch
 
     return getattr(torch, case.dtype)  # float64, float32, float16, bfloat16: same names
+
+
+@contextmanager
+def grad_enabled() -> Iterator[None]:
+    """Autograd on for our calls, whatever the caller's mode; restored after.
+
+    ``check()`` may be called inside a ``torch.no_grad()`` or ``torch.inference_mode()``
+    block of the user's program: both are thread-local and scoped, so switching them
+    off here changes nothing outside the block.
+    """
+    import torch
+
+    with torch.inference_mode(False), torch.enable_grad():
+        yield
 
 
 def leaves(case: Case, point: Point) -> dict[str, Any]:
@@ -112,16 +128,21 @@ def double_backward_hessian(case: Case, out: Any, wrt: list[Any],
 
 def compute(case: Case, point: Point) -> MethodResult:
     def run() -> MethodResult:
-        from gradcheck_lab.backends.torch_ops import make_backend
-
-        values = leaves(case, point)
-        out = evaluate(case.expr, make_backend(torch_dtype(case)), values)
-        names = [spec.name for spec in case.wrt]
-        wrt = [values[n] for n in names]
-        hessian = double_backward_hessian(case, out, wrt, hessian_directions(case, point)) \
-            if wants_hessian(case) and out.requires_grad else None
-        grads = reverse_gradients(case, out, wrt)
-        return MethodResult(NAME, value=as_float64(out.detach().cpu()),
-                            gradient=dict(zip(names, grads, strict=True)), hessian=hessian)
+        with grad_enabled():
+            return _run(case, point)
 
     return timed(NAME, run)
+
+
+def _run(case: Case, point: Point) -> MethodResult:
+    from gradcheck_lab.backends.torch_ops import make_backend
+
+    values = leaves(case, point)
+    out = evaluate(case.expr, make_backend(torch_dtype(case)), values)
+    names = [spec.name for spec in case.wrt]
+    wrt = [values[n] for n in names]
+    hessian = double_backward_hessian(case, out, wrt, hessian_directions(case, point)) \
+        if wants_hessian(case) and out.requires_grad else None
+    grads = reverse_gradients(case, out, wrt)
+    return MethodResult(NAME, value=as_float64(out.detach().cpu()),
+                        gradient=dict(zip(names, grads, strict=True)), hessian=hessian)

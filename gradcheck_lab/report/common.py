@@ -31,6 +31,14 @@ class MethodRow:
     message: str
 
 
+def shown_formulas(case: CaseReport) -> Mapping[str, str]:
+    """The symbolic derivatives a whole-case report shows: those of failing cases only.
+
+    Formulas are built on first access (``methods.symbolic_formulas``); a passing case
+    never pays for them."""
+    return case.formulas if case.status in ("fail", "error") else {}
+
+
 def case_methods(case: CaseReport) -> tuple[str, ...]:
     return case.methods or tuple(dict.fromkeys(
         v.method for p in case.points for v in p.verdicts))

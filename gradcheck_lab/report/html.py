@@ -23,6 +23,7 @@ from gradcheck_lab.report.common import (
     fmt_seconds,
     grouped_methods,
     method_rows,
+    shown_formulas,
 )
 from gradcheck_lab.report.markdown import anchor
 from gradcheck_lab.report.terminal import details_text, skipped_reasons, summary_line
@@ -138,9 +139,10 @@ def case_section(case: CaseReport, draw: bool = True) -> str:
         is_open = " open" if case.status in ("fail", "error") else ""
         parts.append(f"<details{is_open}><summary>discrepancy report</summary>"
                      f"<pre>{_e(text)}</pre></details>")
-    if case.formulas:
+    formulas = shown_formulas(case)
+    if formulas:
         parts.append("<details><summary>symbolic derivatives</summary><pre>"
-                     + _e("\n".join(f"d/d{k} = {v}" for k, v in case.formulas.items()))
+                     + _e("\n".join(f"d/d{k} = {v}" for k, v in formulas.items()))
                      + "</pre></details>")
     if case.findings and case.status not in ("fail", "error"):  # else in the open report
         parts.append('<ul class="findings">' + "".join(

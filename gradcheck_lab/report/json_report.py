@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.case import Tolerance
+from gradcheck_lab.report.common import shown_formulas
 from gradcheck_lab.results import CaseReport, Finding, Mismatch, PointReport, RunReport, Verdict
 
 SCHEMA = "gradcheck-lab/report/v1"
@@ -49,7 +50,7 @@ def case_json(case: CaseReport) -> dict[str, Any]:
         "dtype": case.case.dtype,
         "device": case.case.device,
         "method_status": dict(case.method_status),
-        "formulas": dict(case.formulas),
+        "formulas": dict(shown_formulas(case)),
         "seconds": _float(case.seconds),
         "message": case.message,
     }

@@ -1,52 +1,40 @@
-"""JAX op table (x64 enabled before any array is made), one module per category of
-``expr.ops``. Imported only by the jax methods."""
+"""JAX op table, one module per category of ``expr.ops``, and the float64 scope every
+JAX computation of gradcheck-lab runs in. Imported only by the jax methods.
+
+Nothing here changes a global JAX setting: the caller's program may be float32
+(``check(framework="jax")`` runs inside it), so float64 is switched on only around our
+own calls (``x64``), and the persistent compilation cache only in processes
+gradcheck-lab owns (``backends.jax_cache``).
+"""
 
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 
-jax.config.update("jax_enable_x64", True)
-
-CACHE_ENV = "GRADCHECK_LAB_CACHE"  # a folder, or off / 0 / no / false
-_OFF = ("off", "0", "no", "false")
-
-
-def cache_folder(environ: Mapping[str, str] = os.environ) -> str | None:
-    """Where JAX keeps compiled programs between runs; None when the user said off.
-
-    Every case compiles one small XLA program; keeping them on disk saves a cold
-    run over the seed cases about 0.6 s of its 3.5 s here. JAX's own
-    ``JAX_COMPILATION_CACHE_DIR`` wins when set. An unwritable folder only
-    means nothing is cached (JAX ignores write errors).
-    """
-    setting = environ.get(CACHE_ENV, "")
-    if setting.lower() in _OFF:
-        return None
-    if setting:
-        return os.path.join(setting, "jax")
-    home = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(home, "gradcheck-lab", "jax")
-
-
-if not (os.environ.get("JAX_COMPILATION_CACHE_DIR")
-        or getattr(jax.config, "jax_compilation_cache_dir", None)):
-    _folder = cache_folder()
-    if _folder is not None:
-        jax.config.update("jax_compilation_cache_dir", _folder)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-
-import jax.numpy as jnp  # noqa: E402 - x64 must be on before jax.numpy makes arrays
-
-from gradcheck_lab.backends.base import Backend, merge_tables  # noqa: E402
-from gradcheck_lab.backends.jax_ops import core, elementwise, linalg, reductions  # noqa: E402
+from gradcheck_lab.backends.base import Backend, merge_tables
+from gradcheck_lab.backends.jax_ops import core, elementwise, linalg, reductions
 
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
     core.TABLE, elementwise.TABLE, reductions.TABLE, linalg.TABLE)
+
+
+@contextmanager
+def x64() -> Iterator[None]:
+    """float64 arrays for the duration of the block, the caller's setting restored after.
+
+    ``jax.enable_x64(True)`` is JAX's thread-local, scoped form of ``jax_enable_x64``
+    (jit traces under it are cached apart from float32 ones). Arrays made, programs
+    traced and results converted inside the block are float64; outside it JAX
+    would silently truncate float64 requests to float32.
+    """
+    with jax.enable_x64(True):
+        yield
 
 
 def make_backend(dtype: Any = jnp.float64) -> Backend:

@@ -1,0 +1,76 @@
+"""Order 2 of piecewise-linear functions: a second derivative that is identically 0
+(issue 10, item 3). torch's double backward of ``abs`` is a ZeroTensor, which numpy()
+refuses; every method must give the zero Hessian and pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradcheck_lab.run import verify_case
+from tests.helpers import case_from
+
+pytest.importorskip("torch")
+pytest.importorskip("jax")
+
+EVERY = ["sympy", "fd", "torch", "torch_forward", "jax", "jax_forward"]
+
+
+def _case(expr: str, values: str, impls: str, methods: list[str]) -> object:
+    return case_from(f"""
+        name: piecewise_linear
+        inputs: {{x: {values}}}
+        expr: {expr}
+        order: 2
+        methods: [{', '.join(methods)}]
+        implementations:
+        {impls}
+        """)
+
+
+@pytest.mark.parametrize(("expr", "impls"), [
+    ("sum(abs(x))",
+     "  - {name: l1, framework: torch, function: 'tests.specimens.torch_rules:l1_penalty'}"),
+    ("sum(relu(x)) + sum(abs(x)*sign(x)) + sum(maximum(x, 0.5*x)) + sum(minimum(x, 2*x))"
+     " + max(x) - min(x)",
+     "  - {name: mix, framework: torch, function: 'tests.specimens.torch_rules:hinge_mix'}"),
+    ("sum(relu(x) + abs(x)*sign(x) + maximum(x, 0.5*x)) + max(x) - min(x)",
+     "  - {name: mix, framework: jax, function: 'tests.specimens.jax_rules:hinge_relu'}"),
+], ids=["abs-torch", "mix-torch", "mix-jax"])
+def test_every_method_gives_the_zero_hessian(expr: str, impls: str) -> None:
+    name = impls.split("name: ")[1].split(",")[0]
+    case = _case(expr, "[1.5, -0.7, 0.3]", impls, [*EVERY, f"impl:{name}"])
+    report = verify_case(case)
+    assert report.status == "pass", report.method_status
+    assert set(report.method_status.values()) == {"pass"}
+    for verdict in report.points[0].verdicts:
+        assert verdict.result.hessian is not None, verdict.method
+        hessian = verdict.result.hessian["x"]["x"]
+        if verdict.method == "fd":  # second differences: round-off of the first ones
+            np.testing.assert_allclose(hessian, np.zeros((3, 3)), atol=1e-12)
+        else:
+            np.testing.assert_array_equal(hessian, np.zeros((3, 3)), err_msg=verdict.method)
+
+
+def test_zero_hessian_vector_products_above_200_elements() -> None:
+    values = np.linspace(-1.05, 1.0, 201).round(4)
+    case = _case("sum(abs(x))", str(values.tolist()),
+                 "  - {name: l1, framework: torch, function: "
+                 "'tests.specimens.torch_rules:l1_penalty'}",
+                 ["sympy", "torch", "torch_forward", "jax", "jax_forward", "impl:l1"])
+    report = verify_case(case)
+    assert set(report.method_status.values()) == {"pass"}, report.method_status
+    torch_result = next(v for v in report.points[0].verdicts if v.method == "torch").result
+    assert torch_result.hessian is not None
+    np.testing.assert_array_equal(torch_result.hessian["x"]["·v0"], np.zeros(201))
+
+
+def test_the_zero_tensor_itself_converts() -> None:
+    torch = pytest.importorskip("torch")
+    from gradcheck_lab.methods.base import as_float64
+
+    x = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(torch.abs(x).sum(), x, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    assert h._is_zerotensor()  # what torch returns; numpy() alone refuses it
+    np.testing.assert_array_equal(as_float64(h), [0.0, 0.0])
