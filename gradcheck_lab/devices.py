@@ -12,6 +12,8 @@ that asks is about to import it anyway).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from gradcheck_lab.names import DEVICE_RE, DEVICES_ACCEPTED
@@ -94,6 +96,29 @@ def jax_device(device: str) -> Any:
     if device == CPU:
         return jax.devices(CPU)[0]
     return _jax_gpus()[_index(device)]
+
+
+@contextmanager
+def running_on(framework: str, device: str) -> Iterator[None]:
+    """Arrays and tensors made inside are made on ``device``; restored on leaving.
+
+    torch: ``torch.device(...)`` as a context (the default device of factory functions:
+    the inputs, the expression's constants, the cotangent, and tensors the user's code
+    makes); on the CPU nothing is changed. JAX: ``jax.default_device``, also for the CPU,
+    where a JAX with a GPU would otherwise put arrays on the GPU.
+    """
+    if framework == "torch":
+        if resolve(framework, device) == CPU:
+            yield
+            return
+
+        with torch_device(device):
+            yield
+        return
+    import jax
+
+    with jax.default_device(jax_device(device)):
+        yield
 
 
 def label(framework: str, device: str) -> str:

@@ -176,3 +176,47 @@ def test_device_counting_with_a_simulated_gpu(monkeypatch: pytest.MonkeyPatch) -
 def test_unknown_device_text_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown device 'cuda:x'"):
         devices.check_device("cuda:x")
+
+
+def test_a_simulated_gpu_runs_every_framework_method_through_the_placement(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CPU stands in for the GPU: the case goes through ``running_on`` (torch's device
+    context, JAX's default device) and the results come back labelled with the device."""
+    import jax
+
+    placed: list[str] = []
+    real_torch_device = devices.torch_device
+
+    def torch_device(device: str):  # type: ignore[no-untyped-def]
+        placed.append(device)
+        return real_torch_device("cpu")
+
+    monkeypatch.setattr(devices, "_torch_cuda_count", lambda: 1)
+    monkeypatch.setattr(devices, "_jax_gpus", lambda: [jax.devices("cpu")[0]])
+    monkeypatch.setattr(devices, "torch_device", torch_device)
+    monkeypatch.setattr(devices, "label", lambda framework, device: f"{framework}-{device}")
+    vector = _case("cuda", ", torch_forward, jax_forward, torch@cpu").replace(
+        "sum(softplus(x))", "softplus(x)").replace("torch_softplus_sum", "torch_softplus")
+    report = verify_case(case_from(vector + "cotangent: [0.5, -1.0, 2.0]\n"))
+    assert set(report.method_status.values()) == {"pass"}
+    verdicts = _by_method(report)
+    assert verdicts["torch"].result.device == "torch-cuda"
+    assert verdicts["jax_forward"].result.device == "jax-cuda"
+    assert verdicts["impl:mine"].result.device == "torch-cuda"
+    assert verdicts["torch@cpu"].result.device == "torch-cpu"
+    assert placed.count("cuda") >= 3  # torch, torch_forward and the implementation
+
+
+@needs_no_gpu
+def test_command_line_device(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, "case.yaml", _case("cpu"))
+    code, out, _ = cli(["run", str(path), "--device", "cuda", "--format", "json"])
+    assert code == 0
+    import json
+
+    (case,) = json.loads(out)["cases"]
+    assert (case["device"], case["dtype"]) == ("cuda", "float64")
+    assert case["method_status"]["torch"] == "skipped"
+    code, _, err = cli(["run", str(path), "--device", "gpu"])
+    assert code == 2
+    assert "unknown device 'gpu' (accepted: cpu, cuda, cuda:N (N = 0, 1, ...), auto)" in err
