@@ -178,6 +178,7 @@ def test_unknown_device_text_is_refused() -> None:
         devices.check_device("cuda:x")
 
 
+@pytest.mark.slow  # 5 s: every framework method, forward modes included, compiled again
 def test_a_simulated_gpu_runs_every_framework_method_through_the_placement(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The CPU stands in for the GPU: the case goes through ``running_on`` (torch's device
