@@ -38,8 +38,9 @@ def _caller() -> tuple[str, int | None]:
     return "<check>", None
 
 
-def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
+def check(fn: Callable[..., Any], *, inputs: Mapping[str, Any], expr: str | None = None,
           framework: Literal["torch", "jax", "numpy"] = "torch",
+          reference: Callable[..., Any] | None = None,
           points: Sequence[Mapping[str, Any]] | None = None, cotangent: Any = None,
           dtype: Dtype = "float64", device: str = "cpu",
           tolerance: Mapping[str, Any] | None = None, name: str | None = None,
@@ -50,6 +51,10 @@ def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
     ``framework`` ``torch``/``jax``: ``fn`` is a forward function taking the
     inputs as keyword arguments; its autodiff gradient is checked (custom
     backward rules included). ``numpy``: ``fn`` returns the gradient itself.
+    Without ``expr``, the function is ``fn``'s own forward, traced into the exact
+    reference at each point (or, when an operation cannot be mapped, differentiated
+    numerically); ``reference`` (same framework) then gives the function instead of ``fn``,
+    e.g. the surrogate forward of a straight-through estimator.
     ``device`` (``cpu``, ``cuda``, ``cuda:N``, ``auto``): where ``fn`` runs (its inputs
     are created there); without that device the check is skipped, which raises
     nothing. ``compile``: check ``torch.compile(fn)`` (a backend name, or True for
@@ -64,9 +69,16 @@ def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
                               else "function"): "gradcheck_lab.api:check"}
     if compile:
         trial["compile"] = compile
-    raw: dict[str, Any] = {"name": label, "inputs": inputs, "expr": expr, "dtype": dtype,
+    raw: dict[str, Any] = {"name": label, "inputs": inputs, "dtype": dtype,
                            "device": device, "kinks": kinks, "order": order,
                            "implementations": [trial]}
+    if expr is not None:
+        raw["expr"] = expr
+    if reference is not None:
+        if framework == "numpy":
+            raise UsageError("reference= is a torch or jax forward function; with framework "
+                             "numpy, give expr")
+        raw["reference"] = {"framework": framework, "function": "gradcheck_lab.api:check"}
     if points is not None:
         raw["points"] = list(points)
     if cotangent is not None:
@@ -81,6 +93,9 @@ def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
         raise UsageError("\n".join(str(e.located(line=line)) for e in exc.errors)) from None
     impl = dataclasses.replace(case.implementations[0], callable=fn)
     case = dataclasses.replace(case, implementations=(impl,), line=line)
+    if case.reference is not None:
+        case = dataclasses.replace(case, reference=dataclasses.replace(case.reference,
+                                                                       callable=reference))
     return _judge(case)
 
 

@@ -99,10 +99,16 @@ TABLE_ROWS: tuple[tuple[Family, str, str], ...] = (
 )
 
 
+UNTRACED_DEPTH = 4  # the depth assumed for a function that is code without a graph
+
+
 @lru_cache(maxsize=256)
-def expression_depth(expr: Expression) -> int:
+def expression_depth(expr: Expression | None) -> int:
     """Ops on the longest path from an input to the output, indexing, ``.T`` and stacking
-    (the ``structure`` ops, which never round) not counted; at least 1."""
+    (the ``structure`` ops, which never round) not counted; at least 1. A function given
+    as code that could not be traced (``expr`` None) counts ``UNTRACED_DEPTH``."""
+    if expr is None:
+        return UNTRACED_DEPTH
     depth: dict[int, int] = {}
     for node in expr.nodes:  # children before parents
         below = max((depth[id(a)] for a in node.args), default=0) if isinstance(node, Op) else 0

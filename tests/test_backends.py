@@ -54,6 +54,7 @@ CASES: list[tuple[str, str]] = [
     ("arctan", "arctan(x)"), ("sinh", "sinh(x)"), ("cosh", "cosh(x)"), ("tanh", "tanh(x)"),
     ("sigmoid", "sigmoid(x)"), ("relu", "relu(x)"), ("softplus", "softplus(x)"),
     ("softplus", "softplus(30 * x)"), ("erf", "erf(x)"), ("sign", "sign(x)"),
+    ("stop_gradient", "stop_gradient(x)"), ("stop_gradient", "x * stop_gradient(A)"),
     ("gelu", "gelu(x)"), ("gelu", "gelu(x, approximate='tanh')"),
     ("maximum", "maximum(x, y)"), ("maximum", "maximum(A, x)"), ("maximum", "maximum(x, 0.1)"),
     ("minimum", "minimum(x, y)"), ("minimum", "minimum(s, A)"),

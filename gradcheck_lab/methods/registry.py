@@ -48,7 +48,9 @@ class MethodSpec:
     ``default``: run when a case names no methods. ``exact``: the result is exact (not a
     floating-point computation from the case's inputs), so the point's conditioning never
     widens its bound. ``framework``: the framework it runs in, on the case's device (None:
-    numpy or SymPy, on the CPU in float64).
+    numpy or SymPy, on the CPU in float64). ``needs_expression``: it differentiates the
+    expression graph, so it is skipped when the function is code whose reference is
+    numeric (fd differentiates the code itself then).
     """
 
     name: str
@@ -58,6 +60,7 @@ class MethodSpec:
     exact: bool
     doc: str
     framework: str | None = None
+    needs_expression: bool = True
 
 
 # the report's column order
@@ -65,17 +68,18 @@ SPECS: tuple[MethodSpec, ...] = (
     MethodSpec("sympy", "gradcheck_lab.methods.symbolic", Family.SYMPY, True, True,
                "exact symbolic derivative, evaluated in 50-digit arithmetic: the reference"),
     MethodSpec("fd", "gradcheck_lab.methods.fd", Family.FD, True, False,
-               "central finite differences in float64, Ridders' extrapolation, error estimate"),
+               "central finite differences in float64, Ridders' extrapolation, error estimate",
+               needs_expression=False),
     MethodSpec("complex_step", "gradcheck_lab.methods.complex_step", Family.COMPLEX_STEP,
                False, False, "complex-step derivative, for expressions analytic at the point"),
     MethodSpec("torch", "gradcheck_lab.methods.torch_reverse", Family.AUTODIFF, True, False,
-               "torch reverse mode (torch.autograd.grad)", "torch"),
+               "torch reverse mode (torch.autograd.grad)", framework="torch"),
     MethodSpec("torch_forward", "gradcheck_lab.methods.torch_forward", Family.AUTODIFF, False,
-               False, "torch forward mode (torch.func.jacfwd)", "torch"),
+               False, "torch forward mode (torch.func.jacfwd)", framework="torch"),
     MethodSpec("jax", "gradcheck_lab.methods.jax_reverse", Family.AUTODIFF, True, False,
-               "JAX reverse mode (jax.vjp)", "jax"),
+               "JAX reverse mode (jax.vjp)", framework="jax"),
     MethodSpec("jax_forward", "gradcheck_lab.methods.jax_forward", Family.AUTODIFF, False,
-               False, "JAX forward mode (jax.jacfwd)", "jax"),
+               False, "JAX forward mode (jax.jacfwd)", framework="jax"),
 )
 BUILTIN_METHODS: dict[str, MethodSpec] = {spec.name: spec for spec in SPECS}
 DEFAULT_METHODS: tuple[str, ...] = tuple(spec.name for spec in SPECS if spec.default)
@@ -101,6 +105,9 @@ class Method(Protocol):
 
     @property
     def expect_fail(self) -> bool: ...
+
+    @property
+    def needs_expression(self) -> bool: ...
 
     def unavailable(self) -> str | None:
         """A one-line reason to skip (a framework not installed), else None."""
@@ -134,6 +141,10 @@ class Builtin:
     def exact(self) -> bool:
         return self.spec.exact
 
+    @property
+    def needs_expression(self) -> bool:
+        return self.spec.needs_expression
+
     def unavailable(self) -> str | None:
         reason: str | None = load_method(self.spec.name).unavailable()
         if reason is None and self.spec.framework is not None:
@@ -162,6 +173,7 @@ class ClaimMethod:
     claim: Claim
     family: Family = Family.CLAIM
     exact: bool = False
+    needs_expression: bool = False
 
     @property
     def name(self) -> str:
@@ -190,6 +202,7 @@ class ImplMethod:
     impl: Implementation
     family: Family = Family.AUTODIFF
     exact: bool = False
+    needs_expression: bool = False
     device: str = devices.CPU
     qualified: bool = False
 
@@ -231,6 +244,7 @@ class ExpectMethod:
     family: Family = Family.EXPECT
     exact: bool = True
     expect_fail: bool = False
+    needs_expression: bool = False
 
     def unavailable(self) -> str | None:
         return None
