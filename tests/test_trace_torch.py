@@ -74,7 +74,8 @@ def test_views_and_in_place_writes_become_single_assignments() -> None:
 
     t = traced(column_scale, x=[[1.0, 2.0], [3.0, 4.0]])
     assert t.expression is not None
-    assert t.expression.text == "v1 = x[:, 0] * 2.0\nreshape([v1[0], x[0, 1], v1[1], x[1, 1]], (2, 2))"
+    assert t.expression.text == ("v1 = x[:, 0] * 2.0\n"
+                                 "reshape([v1[0], x[0, 1], v1[1], x[1, 1]], (2, 2))")
 
 
 def test_a_value_that_leaves_torch_makes_the_reference_numeric() -> None:
