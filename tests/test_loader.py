@@ -505,7 +505,7 @@ def test_bad_cotangent(tmp_path: Path, cot: str, message: str, accepted: str | N
 
 
 @pytest.mark.parametrize(("key", "value", "accepted"), [
-    ("dtype", "float16", "float64, float32"),
+    ("dtype", "float8", "float64, float32, float16, bfloat16"),
     ("order", "3", "1, 2"),
     ("order", "'2'", "1, 2"),
     ("kinks", "maybe", "allow, fail"),
@@ -565,7 +565,7 @@ def test_bad_tolerance(tmp_path: Path, tol: str, line: int, field: str, message:
                     line=line, field=field)
     assert message in error.message
     if "pytorch" in message:
-        assert (error.accepted or "").startswith("rtol, atol, sympy, fd")
+        assert (error.accepted or "").startswith("rtol, atol, ntol, sympy, fd")
 
 
 def test_expect_grad_for_an_input_held_constant(tmp_path: Path) -> None:
@@ -833,7 +833,7 @@ def test_moderate_yaml_nesting_loads() -> None:
 def test_load_paths_lists_every_problem(tmp_path: Path) -> None:
     write(tmp_path, "good.yaml", "name: good\ninputs: {x: 1.0}\nexpr: x\n")
     write(tmp_path, "bad1.yaml", "name: bad1\ninputs: {x: 1.0}\nexpr: frob(x)\n")
-    write(tmp_path, "bad2.yml", "name: bad2\ninputs: {x: 1.0}\nexpr: x\ndtype: float16\n")
+    write(tmp_path, "bad2.yml", "name: bad2\ninputs: {x: 1.0}\nexpr: x\ndtype: float8\n")
     (tmp_path / "sub").mkdir()
     write(tmp_path / "sub", "bad3.yaml", "name: [\n")
     write(tmp_path, "notes.txt", "not a case file at all")  # not *.yaml: not collected
