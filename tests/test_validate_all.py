@@ -17,7 +17,7 @@ inputs:
   x: [1.0, 2.0]
   w: {value: 0.5, wrt: maybe}
 expr: sum(sinn(x) * w)
-dtype: float16
+dtype: double
 tolerence: {rtol: 1e-6}
 methods: [sympy, torhc]
 order: 3
@@ -43,7 +43,7 @@ def test_five_mistakes_in_one_run_in_line_order(tmp_path: Path, cli: CliRunner) 
         "field 'name': invalid case name 'five mistakes'",
         "field 'inputs.w.wrt': wrt must be true or false, got 'maybe'",
         "field 'expr': unknown function 'sinn'; did you mean 'sin'?",
-        "field 'dtype': 'float16' is not accepted",
+        "field 'dtype': 'double' is not accepted",
         "field 'tolerence': unknown field 'tolerence'; did you mean 'tolerance'?",
         "field 'methods[1]': 'torhc' is not accepted; did you mean 'torch'?",
         "field 'order': 3 is not accepted"]
