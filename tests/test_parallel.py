@@ -82,3 +82,25 @@ def test_default_jobs_use_every_core_only_for_large_suites(cases: int, cores: in
     from gradcheck_lab.parallel import auto_jobs
 
     assert auto_jobs(cases, cores) == jobs
+
+
+@pytest.mark.slow
+def test_workers_announce_each_case_and_exitfirst_stops_the_pool(tmp_path: Path) -> None:
+    from gradcheck_lab.options import RunOptions
+    from gradcheck_lab.run import load_cases, run_cases
+
+    text = "cases:\n" + "".join(
+        f"  - {{name: {name}, inputs: {{x: 2.0}}, expr: x**2, methods: [sympy, 'claim:c'], "
+        f"claims: {{c: {{x: '{claim}'}}}}}}\n"
+        for name, claim in (("a_wrong", "x"), ("b_ok", "2*x"), ("c_ok", "2*x"),
+                            ("d_ok", "2*x"), ("e_ok", "2*x"), ("f_ok", "2*x")))
+    (tmp_path / "many.yaml").write_text(text)
+    cases = load_cases(tmp_path)
+    started: list[str] = []
+    reports = run_cases(cases, RunOptions(jobs=2, exitfirst=True),
+                        starting=lambda case: started.append(case.name))
+    assert started[:2] == ["a_wrong", "b_ok"]  # each case named as it is handed to a worker
+    assert reports[0].case.name == "a_wrong" and reports[0].status == "fail"
+    assert len(reports) < len(cases)  # the rest was never run
+    reports = run_cases(cases, RunOptions(jobs=2), starting=lambda case: None)
+    assert [r.status for r in reports] == ["fail"] + ["pass"] * 5
