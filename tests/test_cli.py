@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from gradcheck_lab.cli import select_shard
-from gradcheck_lab.options import RunOptions
 from gradcheck_lab.run import select
 from tests.conftest import CliRunner, FakeRuns
 from tests.helpers import case_from, write

@@ -183,9 +183,9 @@ def test_quiet_and_verbose(tmp_path: Path, cli: CliRunner, fake_runner: FakeRuns
 
 def test_progress_names_the_case_being_checked(tmp_path: Path, fake_runner: FakeRuns,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import gradcheck_lab.run as run_module
     from rich.progress import Progress
 
+    import gradcheck_lab.run as run_module
     from gradcheck_lab.cli.progress import run_with_progress
     from gradcheck_lab.loader import load_file
 
