@@ -95,7 +95,8 @@ def points_in_dtype(case: Case) -> tuple[Point, ...]:
     """For float32 cases, points rounded to float32 so every method sees the same inputs."""
     if case.dtype != "float32":
         return case.points
-    return tuple(dataclasses.replace(p, values={k: np.asarray(v, np.float32).astype(np.float64)
+    return tuple(dataclasses.replace(p, values={k: v if case.input[k].is_integer else
+                                                np.asarray(v, np.float32).astype(np.float64)
                                                 for k, v in p.values.items()})
                  for p in case.points)
 

@@ -17,11 +17,17 @@ def evaluate(expr: Expression, backend: Backend, inputs: Mapping[str, Any]) -> A
     return evaluate_all(expr, backend, inputs)[id(expr.root)]
 
 
-def evaluate_all(expr: Expression, backend: Backend, inputs: Mapping[str, Any]) -> dict[int, Any]:
-    """Value of every node, keyed by ``id(node)``: kink and domain rules read the arguments."""
+def evaluate_all(expr: Expression, backend: Backend, inputs: Mapping[str, Any],
+                 fixed: Mapping[int, Any] | None = None) -> dict[int, Any]:
+    """Value of every node, keyed by ``id(node)``: kink and domain rules read the arguments.
+
+    ``fixed``: values of some nodes (by id) given instead of computed (finite differences
+    hold ``stop_gradient`` at the point's value)."""
     values: dict[int, Any] = {}
     for node in expr.nodes:
-        if isinstance(node, Input):
+        if fixed is not None and id(node) in fixed:
+            values[id(node)] = fixed[id(node)]
+        elif isinstance(node, Input):
             values[id(node)] = inputs[node.name]
         elif isinstance(node, Const):
             values[id(node)] = backend.constant(node.value)

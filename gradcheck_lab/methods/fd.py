@@ -18,7 +18,7 @@ from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate_all
 from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.kinks import kinks_at
-from gradcheck_lab.methods.base import split_hessian, timed, wants_hessian
+from gradcheck_lab.methods.base import point_arrays, split_hessian, timed, wants_hessian
 from gradcheck_lab.numeric.finite_diff import derivative
 from gradcheck_lab.numeric.second_difference import second_derivative
 from gradcheck_lab.results import MethodResult, Projection
@@ -42,11 +42,17 @@ class FlatProblem:
         self.case = case
         self.names = [spec.name for spec in case.wrt]
         self.shapes = [case.input[n].shape for n in self.names]
-        self.base = {k: np.array(v, dtype=np.float64) for k, v in point.values.items()}
+        self.base = point_arrays(point)  # float64, int64 inputs as integers
         self.x0 = (np.concatenate([self.base[n].ravel() for n in self.names])
                    if self.names else np.zeros(0))
         self.guarded = [n for n in case.expr.ops() if OPS[n.op].guard is not None]
         self._cache: dict[bytes, tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}
+        self.fixed: dict[int, np.ndarray] | None = None  # stop_gradient: held at the point
+        frozen = [n for n in case.expr.ops() if OPS[n.op].frozen]
+        if frozen:
+            with np.errstate(all="ignore"):
+                nodes = evaluate_all(case.expr, _BACKEND, self.base)
+            self.fixed = {id(n): nodes[id(n)] for n in frozen}
 
     def unpack(self, x: np.ndarray) -> dict[str, np.ndarray]:
         values, start = dict(self.base), 0
@@ -62,7 +68,7 @@ class FlatProblem:
             if len(self._cache) > 8:  # function() and guard() ask for the same x in turn
                 self._cache.clear()
             with np.errstate(all="ignore"):
-                nodes = evaluate_all(self.case.expr, _BACKEND, self.unpack(x))
+                nodes = evaluate_all(self.case.expr, _BACKEND, self.unpack(x), self.fixed)
                 out = np.asarray(nodes[id(self.case.expr.root)], dtype=np.float64)
                 if self.case.cotangent is not None:
                     out = np.asarray([np.sum(np.asarray(self.case.cotangent) * out)])

@@ -137,7 +137,7 @@ class ClaimMethod:
     def compute(self, case: Case, point: Point) -> MethodResult | None:
         from gradcheck_lab.methods.claims import compute_claim
 
-        return compute_claim(self.claim, point)
+        return compute_claim(self.claim, point, case)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from typing import Any
 
 import sympy as sp
 
+from gradcheck_lab.backends.sympy_ops.functions import MPMATH_OWN
+
 
 def _mp_sign(ctx: Any, x: Any) -> Any:
     return ctx.mpf((x > 0) - (x < 0))
@@ -30,4 +32,10 @@ MPMATH: dict[type, str | Callable[..., Any]] = {
     sp.cot: "cot", sp.Abs: lambda ctx, x: abs(x), sp.sign: _mp_sign,
     sp.Heaviside: _mp_heaviside, sp.Max: lambda ctx, *xs: max(xs),
     sp.Min: lambda ctx, *xs: min(xs),
+    sp.asinh: "asinh", sp.acosh: "acosh", sp.atanh: "atanh", sp.atan2: "atan2",
+    sp.erfinv: "erfinv", sp.loggamma: "loggamma", sp.gamma: "gamma",
+    sp.polygamma: lambda ctx, n, x: ctx.polygamma(int(n), x),
+    sp.besseli: lambda ctx, n, x: ctx.besseli(n, x),
+    sp.besselj: lambda ctx, n, x: ctx.besselj(n, x),
+    **MPMATH_OWN,
 }

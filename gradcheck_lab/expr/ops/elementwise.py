@@ -40,7 +40,7 @@ ROWS: list[OpSpec] = [
                   "(torch's default is 'none', jax.nn.gelu's is the tanh form)",
           keywords={"approximate": Param("none", "choice", ("none", "tanh"))},
           analytic=lambda p: p["approximate"] == "tanh"),
-    unary("sign", "-1, 0 or 1", kink=zero_kink, guard=first_side),
+    OpSpec("sign", 1, 1, "-1, 0 or 1", kink=zero_kink, guard=first_side, jump=True),
     binary("maximum", "elementwise larger of x and y", kink=pair_tie, guard=pair_side),
     binary("minimum", "elementwise smaller of x and y", kink=pair_tie, guard=pair_side),
 ]
