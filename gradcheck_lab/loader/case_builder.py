@@ -28,9 +28,9 @@ from gradcheck_lab.loader.shapes import evaluate_checked
 from gradcheck_lab.loader.yaml_nodes import line_of
 from gradcheck_lab.names import NAME_RE
 
-CASE_FIELDS = ("name", "description", "source", "inputs", "let", "expr", "points",
-               "cotangent", "order", "dtype", "methods", "tolerance", "expect", "claims",
-               "implementations", "kinks", "allow_nonfinite")
+CASE_FIELDS = ("name", "description", "source", "inputs", "expr", "points", "cotangent",
+               "order", "dtype", "methods", "tolerance", "expect", "claims",
+               "implementations", "kinks", "let", "allow_nonfinite")
 
 
 class CaseBuilder(Scope):
@@ -134,7 +134,7 @@ class CaseBuilder(Scope):
         return tuple(specs)
 
     def input_spec(self, name: str, spec: Any) -> InputSpec:
-        return input_spec(self, name, spec)
+        return input_spec(self, name, spec, self.finite)
 
     def points(self, raw: Any, inputs: tuple[InputSpec, ...]) -> list[Point]:
         if not isinstance(raw, list):

@@ -60,7 +60,7 @@ def integers(value: np.ndarray, field: str) -> np.ndarray:
     bad = ~np.isfinite(value) | (value != np.round(value)) | (np.abs(value) >= INT64_LIMIT)
     if np.any(bad):
         first = value[bad].ravel()[0]
-        raise CaseError(f"an int64 input holds whole numbers, got {first!r}", field=field,
+        raise CaseError(f"an int64 input holds whole numbers, got {float(first):g}", field=field,
                         accepted="integers such as 0, 2, -100")
     out = np.asarray(value, dtype=np.int64)
     out.setflags(write=False)

@@ -24,7 +24,6 @@ from gradcheck_lab.case import (
 from gradcheck_lab.errors import CaseError
 from gradcheck_lab.expr.evaluate import EvaluationError
 from gradcheck_lab.expr.graph import Node
-from gradcheck_lab.expr.ops import RESERVED_NAMES
 from gradcheck_lab.loader import values as v
 from gradcheck_lab.loader.scope import Scope
 from gradcheck_lab.loader.shapes import evaluate_checked
@@ -33,6 +32,7 @@ from gradcheck_lab.names import NAME_RE, TARGET_RE
 
 GRAD = "grad"  # in a claim: the cotangent (1 for a scalar output)
 CLAIM_NAMES = ("grad", "result")
+LET_RESERVED = frozenset(CLAIM_NAMES) | {"pi", "e", "inf", "expect"}
 
 
 def lets(scope: Scope, raw: Any, names: list[str], points: list[Point]) -> dict[str, Node]:
@@ -46,9 +46,9 @@ def lets(scope: Scope, raw: Any, names: list[str], points: list[Point]) -> dict[
             if not isinstance(name, str) or not name.isidentifier() or name.startswith("__"):
                 raise CaseError(f"let name {v.short(name)} is not an identifier",
                                 accepted="letters, digits and _, not starting with a digit")
-            if name in names or name in RESERVED_NAMES or name in CLAIM_NAMES:
-                raise CaseError(f"let name '{name}' shadows an input, a function or a "
-                                "reserved name", accepted="a new name")
+            if name in names or name in LET_RESERVED:
+                raise CaseError(f"let name '{name}' shadows an input or a reserved name",
+                                accepted="a new name (a function's name is fine: var, mean)")
             expr = scope.expression(data, name, names, out)
             for point in points:
                 try:

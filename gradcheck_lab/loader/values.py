@@ -35,9 +35,7 @@ def number(value: Any, field: str, finite: bool = True) -> float:
     except OverflowError:  # an integer beyond float64, e.g. 0xfff...f
         finite_value = False
     if not finite_value and (finite or isinstance(value, int)):
-        raise CaseError(f"expected a finite number, got {short(value)}", field=field,
-                        accepted="a finite number (.inf, -.inf and .nan only with "
-                                 "allow_nonfinite: true)")
+        raise CaseError(f"expected a finite number, got {short(value)}", field=field)
     return float(value) if isinstance(value, float) else int(value)
 
 
