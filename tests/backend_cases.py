@@ -36,6 +36,7 @@ CASES: list[tuple[str, str]] = [
     ("arctan", "arctan(x)"), ("sinh", "sinh(x)"), ("cosh", "cosh(x)"), ("tanh", "tanh(x)"),
     ("sigmoid", "sigmoid(x)"), ("relu", "relu(x)"), ("softplus", "softplus(x)"),
     ("softplus", "softplus(30 * x)"), ("erf", "erf(x)"), ("sign", "sign(x)"),
+    ("stop_gradient", "stop_gradient(x)"), ("stop_gradient", "x * stop_gradient(A)"),
     ("gelu", "gelu(x)"), ("gelu", "gelu(x, approximate='tanh')"),
     ("maximum", "maximum(x, y)"), ("maximum", "maximum(A, x)"), ("maximum", "maximum(x, 0.1)"),
     ("minimum", "minimum(x, y)"), ("minimum", "minimum(s, A)"),
@@ -85,7 +86,6 @@ CASES: list[tuple[str, str]] = [
     ("isfinite", "isfinite(x)"), ("isnan", "isnan(x)"), ("isinf", "isinf(1 / x)"),
     ("astype", "astype(3 * x, 'int64')"), ("astype", "astype(x, 'bool')"),
     ("astype", "astype(k, 'float64') * x"),
-    ("stop_gradient", "stop_gradient(x) * x"),
     # indexing
     ("index", "x[k]"), ("index", "A[k, 1]"), ("index", "A[:, k]"), ("index", "x[x > 0]"),
     ("index", "A[A > 0.4]"), ("index", "x[argmax(y)] * y"),

@@ -86,8 +86,8 @@ SMOOTH: list[tuple[str, float, Derivative]] = [
     ("var([x, 1.0, 2.0])", 0.5, lambda x: 2 * (x - (x + 3) / 3) / 3),
     ("var([x, 1.0, 2.0], ddof=1)", 0.5, lambda x: (x - (x + 3) / 3)),
     ("std([x, 1.0, 2.0])", 0.5, lambda x: ((x - (x + 3) / 3) / 3)
-     / math.sqrt(((x - 1.5 / 1) ** 2 * 0 + ((x - (x + 3) / 3) ** 2 + (1 - (x + 3) / 3) ** 2
-                                            + (2 - (x + 3) / 3) ** 2) / 3))),
+     / math.sqrt((x - 1.5 / 1) ** 2 * 0 + ((x - (x + 3) / 3) ** 2 + (1 - (x + 3) / 3) ** 2
+                                            + (2 - (x + 3) / 3) ** 2) / 3)),
     ("logsumexp([x, 0.5], b=[2.0, 1.0])", 0.2, lambda x: 2 * math.exp(x)
      / (2 * math.exp(x) + math.exp(0.5))),
     ("log_softmax([x, 0.5, -1.0])[0]", 0.2, lambda x: 1 - math.exp(x)

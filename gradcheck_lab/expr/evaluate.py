@@ -18,15 +18,15 @@ def evaluate(expr: Expression, backend: Backend, inputs: Mapping[str, Any]) -> A
 
 
 def evaluate_all(expr: Expression, backend: Backend, inputs: Mapping[str, Any],
-                 fixed: Mapping[int, Any] | None = None) -> dict[int, Any]:
+                 held: Mapping[int, Any] | None = None) -> dict[int, Any]:
     """Value of every node, keyed by ``id(node)``: kink and domain rules read the arguments.
 
-    ``fixed``: values of some nodes (by id) given instead of computed (finite differences
-    hold ``stop_gradient`` at the point's value)."""
+    ``held``: values given in advance for some nodes (by ``id``), used instead of computing
+    them (finite differences hold gradient cuts at their value at the point)."""
     values: dict[int, Any] = {}
     for node in expr.nodes:
-        if fixed is not None and id(node) in fixed:
-            values[id(node)] = fixed[id(node)]
+        if held is not None and id(node) in held:
+            values[id(node)] = held[id(node)]
         elif isinstance(node, Input):
             values[id(node)] = inputs[node.name]
         elif isinstance(node, Const):

@@ -24,6 +24,7 @@ from gradcheck_lab.backends.sympy_ops import as_object_array, make_backend
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.errors import BudgetExceeded
 from gradcheck_lab.expr.evaluate import evaluate
+from gradcheck_lab.methods.base import expression
 from gradcheck_lab.numeric import precise_eval as pe
 from gradcheck_lab.numeric.branches import Decision, Resolver, replay
 from gradcheck_lab.numeric.budget import Budget
@@ -125,7 +126,8 @@ class Models:
                ) -> tuple[Symbolic, dict[sp.Basic, Any]]:
         resolver = Resolver(dict(subs), self.budget)
         with self.budget.running("building the SymPy graph"):
-            out = evaluate(self.case.expr, make_backend(resolver), {**self.symbols, **ints})
+            out = evaluate(expression(self.case), make_backend(resolver),
+                           {**self.symbols, **ints})
             output = np.asarray(out, dtype=object) if isinstance(out, np.ndarray) and \
                 out.dtype == object else as_object_array(out)
             output = np.vectorize(sp.sympify, otypes=[object])(output) if output.size \

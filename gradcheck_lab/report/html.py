@@ -21,6 +21,7 @@ from gradcheck_lab.report.common import (
     case_errors,
     fmt_num,
     fmt_seconds,
+    function_text,
     grouped_methods,
     method_rows,
     shown_formulas,
@@ -129,7 +130,7 @@ def case_section(case: CaseReport, draw: bool = True) -> str:
     if c.source:
         parts.append(f'<p class="muted">source: {_e(c.source)}</p>')
     shape = "scalar" if c.is_scalar else "shape " + "×".join(map(str, c.output_shape))
-    parts.append(f"<p><code>{_e(c.expr.text)}</code> <span class=muted>({shape} output, "
+    parts.append(f"<p><code>{_e(function_text(c))}</code> <span class=muted>({shape} output, "
                  f"{c.dtype}, {len(c.points)} point{'s' * (len(c.points) != 1)})</span></p>")
     if case.message:
         parts.append(f'<p class="note">{_e(case.message)}</p>')

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gradcheck_lab.case import Case
-from gradcheck_lab.report.common import element_label, fmt_num, method_rows
+from gradcheck_lab.report.common import element_label, fmt_num, function_text, method_rows
 from gradcheck_lab.report.terminal import STYLE, format_array
 from gradcheck_lab.results import CaseReport
 
@@ -76,7 +76,8 @@ def render_show(report: CaseReport, console: Console, full: bool = False) -> Non
         if text:
             console.print(escape(text), highlight=False, soft_wrap=True)
     shape = "scalar" if case.is_scalar else f"shape {case.output_shape}"
-    console.print(f"f = [bold]{escape(case.expr.text)}[/]  [dim]({shape} output, {case.dtype}, "
+    text = escape(function_text(case))
+    console.print(f"f = [bold]{text}[/]  [dim]({shape} output, {case.dtype}, "
                   f"differentiated: {', '.join(s.name for s in case.wrt) or 'nothing'})[/dim]",
                   highlight=False)
     console.print()

@@ -26,7 +26,6 @@ from gradcheck_lab.backends.sympy_ops.common import (
     signs,
     sub,
 )
-from gradcheck_lab.backends.sympy_ops.functions import StopGradient
 
 
 def pair_rule(test: Callable[[Any, Any], bool]) -> Callable[[list[Any]], tuple[bool, ...]]:
@@ -185,6 +184,4 @@ TABLE: dict[str, Callable[..., Any]] = {
     "isfinite": _test(lambda v: v == v and not _is_inf(v)), "isnan": _test(lambda v: v != v),
     "isinf": _test(_is_inf),
     "astype": _astype,
-    "stop_gradient": lambda a: array_of([StopGradient(x, evaluate=False) for x in obj(a).ravel()],
-                                        obj(a).shape),
 }

@@ -23,6 +23,7 @@ from gradcheck_lab.backends.sympy_ops.common import (
     power,
     signs,
 )
+from gradcheck_lab.backends.sympy_ops.mpmath_rules import StopGradient
 
 
 def _gelu(x: Any, approximate: str) -> sp.Expr:
@@ -86,6 +87,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "softplus": elementwise(lambda x: sp.log(add(sp.Integer(1), sp.exp(x, evaluate=False)),
                                              evaluate=False)),
     "erf": elementwise(fn(sp.erf)), "sign": by_sign(lambda x, s: sp.Integer(s)),
+    "stop_gradient": elementwise(fn(StopGradient)),
     "gelu": lambda a, approximate: elementwise(lambda x: _gelu(x, approximate))(a),
     "maximum": pairwise(True), "minimum": pairwise(False),
 }

@@ -10,8 +10,6 @@ from typing import Any
 
 import sympy as sp
 
-from gradcheck_lab.backends.sympy_ops.functions import MPMATH_OWN
-
 
 def _mp_sign(ctx: Any, x: Any) -> Any:
     return ctx.mpf((x > 0) - (x < 0))
@@ -23,6 +21,19 @@ def _mp_heaviside(ctx: Any, x: Any, h0: Any = None) -> Any:
     if x < 0:
         return ctx.mpf(0)
     return ctx.mpf(0.5) if h0 is None else h0
+
+
+class StopGradient(sp.Function):
+    """x itself, with derivative 0 (a gradient cut)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
+
+    def _eval_is_real(self) -> bool | None:
+        return self.args[0].is_real
+
+    def _eval_evalf(self, prec: int) -> Any:
+        return self.args[0]._eval_evalf(prec)
 
 
 MPMATH: dict[type, str | Callable[..., Any]] = {
@@ -37,5 +48,5 @@ MPMATH: dict[type, str | Callable[..., Any]] = {
     sp.polygamma: lambda ctx, n, x: ctx.polygamma(int(n), x),
     sp.besseli: lambda ctx, n, x: ctx.besseli(n, x),
     sp.besselj: lambda ctx, n, x: ctx.besselj(n, x),
-    **MPMATH_OWN,
+    StopGradient: lambda ctx, x: x,
 }

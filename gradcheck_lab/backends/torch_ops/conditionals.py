@@ -63,5 +63,5 @@ TABLE: dict[str, Callable[..., Any]] = {
     "round": lambda a, decimals=0: torch.round(a, decimals=decimals),
     "mod": torch.remainder, "floor_divide": _floor_divide, "heaviside": _heaviside,
     "isfinite": torch.isfinite, "isnan": torch.isnan, "isinf": torch.isinf,
-    "astype": _astype, "stop_gradient": lambda a: a.detach(),
+    "astype": _astype,
 }

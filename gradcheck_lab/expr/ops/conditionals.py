@@ -1,6 +1,6 @@
 """Rows of the conditionals: comparisons, logical operators, ``where``, ``clip``, the
 piecewise-constant functions (``floor``, ``ceil``, ``round``, ``%``, ``//``,
-``heaviside``), tests of non-finite values, casts and ``stop_gradient``.
+``heaviside``), tests of non-finite values and casts.
 
 The derivative is the active branch's at the point. Where a condition flips at the point
 (a comparison of equal values, ``x`` at an integer for ``floor``) the op is at its kink;
@@ -159,7 +159,4 @@ ROWS: list[OpSpec] = [
            category="conditional", keywords={"dtype": CAST}, static_positional=("dtype",),
            kink=_cast_kink, guard=_cast_guard,
            analytic=lambda p: p["dtype"] == "float64"),
-    OpSpec("stop_gradient", 1, 1, "x, with derivative 0 (jax.lax.stop_gradient, torch's "
-                                  ".detach()); fd holds it at the point's value",
-           category="conditional", frozen=True),
 ]
