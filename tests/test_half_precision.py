@@ -226,6 +226,7 @@ def test_roundoff_like_prefers_the_format_the_values_live_in() -> None:
     assert roundoff_like(1e-3, "bfloat16") is None  # 0.26 u: not a whole rounding
 
 
+@pytest.mark.slow  # about 10 s: forward modes and JAX compilations in two formats
 def test_the_shipped_half_precision_cases() -> None:
     pytest.importorskip("torch")
     pytest.importorskip("jax")
