@@ -96,7 +96,7 @@ def _defs() -> dict[str, Any]:
             "type": "object", "minProperties": 1,
             "description": "input name -> gradient formula; expect: fail marks a wrong claim",
             "properties": {"expect": {"const": "fail"}},
-            "additionalProperties": {"type": "string"},
+            "additionalProperties": {"type": ["string", "number"]},
             "propertyNames": {"pattern": IDENTIFIER}},
         "implementation": {
             "type": "object", "additionalProperties": False, "required": ["name", "framework"],
