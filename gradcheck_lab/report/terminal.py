@@ -193,8 +193,9 @@ def verdict_lines(case: CaseReport, point: PointReport, verdict: Verdict,
         lines.append(f"    {escape(message)}")
     if verdict.status == "fail" and verdict.tolerance is not None:
         tol = verdict.tolerance
+        floor = f" + {fmt_num(tol.ntol, 3)} * max|ref|" if tol.ntol else ""
         lines.append(f"    tolerance: |got - ref| <= {fmt_num(tol.atol, 3)} + "
-                     f"{fmt_num(tol.rtol, 3)} * |ref|")
+                     f"{fmt_num(tol.rtol, 3)} * |ref|{floor}")
     if verdict.status == "fail" and verdict.mismatches:
         shown_formulas = set() if formulas_shown is None else formulas_shown
         for mismatch in verdict.mismatches[:MAX_MISMATCHES_SHOWN]:
