@@ -34,7 +34,8 @@ points:
   - {w: 1.0}
 """
 
-SUMMARY_KEYS = ["cases", "pass", "fail", "kink", "xfail", "error", "skipped", "seconds"]
+SUMMARY_KEYS = ["cases", "pass", "fail", "kink", "xfail", "error", "skipped", "seconds",
+                "overhead"]  # the contract's keys, then the additions
 CASE_KEYS = ["name", "file", "status", "points", "findings"]
 POINT_KEYS = ["at", "value", "status", "results"]
 RESULT_KEYS = ["method", "status", "gradient", "max_abs_error", "max_rel_error", "message"]

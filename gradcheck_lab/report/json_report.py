@@ -27,6 +27,7 @@ def to_json(report: RunReport) -> dict[str, Any]:
     summary: dict[str, Any] = {"cases": len(report.cases)}
     summary.update({status: counts[status] for status in STATUSES})
     summary["seconds"] = _float(report.seconds)
+    summary["overhead"] = {k: _float(v) for k, v in report.overhead().items()}  # an addition
     return {"schema": SCHEMA, "summary": summary, "cases": [case_json(c) for c in report.cases]}
 
 
@@ -53,6 +54,7 @@ def case_json(case: CaseReport) -> dict[str, Any]:
         "formulas": dict(shown_formulas(case)),
         "seconds": _float(case.seconds),
         "message": case.message,
+        "overhead": {k: _float(v) for k, v in case.overhead.items()},
     }
 
 

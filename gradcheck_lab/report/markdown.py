@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 
 from gradcheck_lab.report.common import case_errors, fmt_num, fmt_seconds, grouped_methods
-from gradcheck_lab.report.terminal import details_text, skipped_reasons, summary_line
+from gradcheck_lab.report.terminal import (
+    details_text,
+    overhead_line,
+    skipped_reasons,
+    summary_line,
+)
 from gradcheck_lab.results import CaseReport, RunReport
 
 EMOJI = {"pass": "✅", "fail": "❌", "kink": "⚠️", "xfail": "☑️", "error": "💥",
@@ -22,6 +27,8 @@ TITLE = "gradcheck-lab"
 def to_markdown(report: RunReport, title: str = TITLE) -> str:
     ok = report.exit_code == 0
     lines = [f"## {'✅' if ok else '❌'} {title}", "", f"**{summary_line(report)}**", ""]
+    if overhead_line(report):
+        lines += [f"<sub>{_html(overhead_line(report))}</sub>", ""]
     if report.cases:
         lines += ["| status | case | methods | max abs err | max rel err | time |",
                   "|---|---|---|--:|--:|--:|"]

@@ -20,6 +20,7 @@ from gradcheck_lab.report.common import (
     clip,
     element_label,
     fmt_num,
+    fmt_seconds,
     provenance_lines,
 )
 from gradcheck_lab.report.table import summary_table
@@ -59,6 +60,8 @@ def render(report: RunReport, console: Console, verbosity: int = 0) -> None:
             console.print(f"  [dim]{escape(line)}[/dim]", highlight=False, soft_wrap=True)
     console.print()
     console.print(summary_line(report, markup=True), highlight=False)
+    if overhead_line(report):
+        console.print(f"[dim]{escape(overhead_line(report))}[/dim]", highlight=False)
 
 
 def render_text(report: RunReport, width: int = 120) -> str:
@@ -84,6 +87,17 @@ def details_text(case: CaseReport) -> str:
 
 
 # ----------------------------------------------------------------------------- table
+
+def overhead_line(report: RunReport) -> str:
+    """``not in the times above: import torch 1.21s, jax compilation 0.85s``, or ``""``:
+    what the runs spent outside every method (``timing.py``), so the time column finds slow
+    cases rather than the first case to import a framework."""
+    overhead = report.overhead()
+    if not overhead:
+        return ""
+    return "not in the times above: " + ", ".join(f"{key} {fmt_seconds(seconds)}"
+                                                   for key, seconds in overhead.items())
+
 
 def summary_line(report: RunReport, markup: bool = False) -> str:
     counts = report.counts()
