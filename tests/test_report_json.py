@@ -97,7 +97,7 @@ def test_top_level_and_summary(case: Case) -> None:
     summary = data["summary"]
     assert list(summary) == SUMMARY_KEYS
     assert summary == {"cases": 1, "pass": 0, "fail": 0, "kink": 0, "xfail": 0, "error": 1,
-                       "skipped": 0, "seconds": 0.25}
+                       "skipped": 0, "seconds": 0.25, "overhead": {}}
 
 
 def test_case_point_result_keys(case: Case) -> None:
