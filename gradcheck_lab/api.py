@@ -38,8 +38,9 @@ def _caller() -> tuple[str, int | None]:
     return "<check>", None
 
 
-def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
+def check(fn: Callable[..., Any], *, inputs: Mapping[str, Any], expr: str | None = None,
           framework: Literal["torch", "jax", "numpy"] = "torch",
+          reference: Callable[..., Any] | None = None,
           points: Sequence[Mapping[str, Any]] | None = None, cotangent: Any = None,
           dtype: Literal["float64", "float32"] = "float64",
           tolerance: Mapping[str, Any] | None = None, name: str | None = None,
@@ -50,16 +51,27 @@ def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
     ``framework`` ``torch``/``jax``: ``fn`` is a forward function taking the
     inputs as keyword arguments; its autodiff gradient is checked (custom
     backward rules included). ``numpy``: ``fn`` returns the gradient itself.
+    Without ``expr``, the function is ``fn``'s own forward, traced into the exact
+    reference at each point (or, when an operation cannot be mapped, differentiated
+    numerically); ``reference`` (same framework) then gives the function instead of ``fn``,
+    e.g. the surrogate forward of a straight-through estimator.
     Returns the case report when the gradient passes (``pass``, ``kink``). A mismatch
     names the calling test's file and line; pytest hides ``check()``'s own frames.
     """
     __tracebackhide__ = True
     label = name or getattr(fn, "__name__", "function").replace("<", "").replace(">", "")
-    raw: dict[str, Any] = {"name": label, "inputs": inputs, "expr": expr, "dtype": dtype,
+    raw: dict[str, Any] = {"name": label, "inputs": inputs, "dtype": dtype,
                            "kinks": kinks, "order": order,
                            "implementations": [{"name": API_IMPL, "framework": framework,
                                                 ("gradient" if framework == "numpy"
                                                  else "function"): "gradcheck_lab.api:check"}]}
+    if expr is not None:
+        raw["expr"] = expr
+    if reference is not None:
+        if framework == "numpy":
+            raise UsageError("reference= is a torch or jax forward function; with framework "
+                             "numpy, give expr")
+        raw["reference"] = {"framework": framework, "function": "gradcheck_lab.api:check"}
     if points is not None:
         raw["points"] = list(points)
     if cotangent is not None:
@@ -74,6 +86,9 @@ def check(fn: Callable[..., Any], *, expr: str, inputs: Mapping[str, Any],
         raise UsageError("\n".join(str(e.located(line=line)) for e in exc.errors)) from None
     impl = dataclasses.replace(case.implementations[0], callable=fn)
     case = dataclasses.replace(case, implementations=(impl,), line=line)
+    if case.reference is not None:
+        case = dataclasses.replace(case, reference=dataclasses.replace(case.reference,
+                                                                       callable=reference))
     return _judge(case)
 
 

@@ -7,7 +7,7 @@ holding them compare by identity (``eq=False``) so they stay hashable.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -46,16 +46,31 @@ class ToleranceOverride:
 ALL_METHODS_KEY = "*"  # key of ``Case.tolerance`` for the top-level {rtol, atol}
 
 
+InputDtype = Literal["float64", "int64"]
+
+
 @dataclass(frozen=True, eq=False)
 class InputSpec:
+    """One input: its base value, whether it is differentiated, its dtype.
+
+    ``int64`` inputs (labels, indices, counts) are never differentiated: they are passed
+    to every method as integer arrays (tensors), index other arrays, and are constants
+    of the exact method's graph.
+    """
+
     name: str
     value: np.ndarray
     wrt: bool
     line: int | None = None
+    dtype: InputDtype = "float64"
 
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(self.value.shape)
+
+    @property
+    def is_integer(self) -> bool:
+        return self.dtype == "int64"
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,12 +117,40 @@ class Implementation:
 
 
 @dataclass(frozen=True, eq=False)
+class Traced:
+    """The function of a case written without ``expr``, taken from its code.
+
+    ``source``: the code (``module:attr (framework)``). ``expressions``: the graph traced
+    at each point (by point index; points whose traces are the same graph share one
+    object); empty when the reference is numeric, and then ``unmapped`` says why (the
+    operations the graph cannot express). ``notes``: what the trace met on its way
+    (branches taken at the point, loops unrolled, float32 rounding inside).
+    """
+
+    source: str
+    expressions: Mapping[int, Expression] = field(default_factory=dict)
+    unmapped: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def exact(self) -> bool:
+        return bool(self.expressions) and not self.unmapped
+
+
+@dataclass(frozen=True, eq=False)
 class Case:
+    """One case. ``expr`` is None when the function is given by code only (``reference``
+    or a torch/JAX implementation): the runner traces it first (``trace.resolve``), which
+    sets ``expr`` (the graph at the first point), ``traced`` and ``output_shape`` (``()``
+    until then); ``expr`` stays None when the reference is numeric.
+    ``disagreements``: code found to compute another function than ``expr`` (messages).
+    """
+
     name: str
     file: str
     line: int | None
     inputs: tuple[InputSpec, ...]
-    expr: Expression
+    expr: Expression | None
     points: tuple[Point, ...]
     output_shape: tuple[int, ...]
     description: str = ""
@@ -123,6 +166,32 @@ class Case:
     kinks: Literal["allow", "fail"] = "allow"
     # the loader's Limits.max_symbolic_elements: above it, sympy is skipped (fd is the reference)
     symbolic_limit: int = DEFAULT_LIMITS.max_symbolic_elements
+    # the exact reference's budget per case (Limits.max_symbolic_seconds / _nodes): above
+    # it, sympy says so and fd is the reference
+    symbolic_seconds: int = DEFAULT_LIMITS.max_symbolic_seconds
+    symbolic_nodes: int = DEFAULT_LIMITS.max_symbolic_nodes
+    reference: Implementation | None = None  # code defining the function (traced, not on trial)
+    traced: Traced | None = None
+    disagreements: tuple[str, ...] = ()
+
+    @property
+    def definition(self) -> Implementation | None:
+        """The code the function is taken from when it is not written as ``expr``: the
+        ``reference``, else the first torch/JAX implementation."""
+        if self.reference is not None:
+            return self.reference
+        return next((i for i in self.implementations if i.kind == "function"), None)
+
+    @property
+    def reference_source(self) -> str:
+        """Where the reference comes from, for reports."""
+        if self.traced is None:
+            return "expr" if self.expr is not None else "code, not traced yet"
+        if self.traced.exact:
+            return f"traced from {self.traced.source}"
+        why = "; ".join(self.traced.unmapped)
+        return (f"numeric: finite differences of {self.traced.source} in float64 "
+                f"(not mapped: {why})")
 
     @property
     def wrt(self) -> tuple[InputSpec, ...]:

@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("target", metavar="NAME|FILE")
     show.add_argument("--path", action="append", metavar="PATH",
                       help="where to look for the case name (repeatable; default: cases/)")
+    show.add_argument("--full", action="store_true",
+                      help="print every derivative formula, however large")
     _methods_option(show)
 
     validate = sub.add_parser("validate", help="check case files only (nothing is run)")
@@ -230,7 +232,7 @@ def _show(args: argparse.Namespace) -> int:
         if number:
             console.rule()
         try:
-            render_show(verify_case(case, methods=methods), console)
+            render_show(verify_case(case, methods=methods), console, full=args.full)
         except GradcheckError as exc:
             _error(str(exc))
             return EXIT_USAGE

@@ -63,7 +63,7 @@ def diagnose(report: CaseReport) -> list[Finding]:
         pairs = _pairs(report, method)
         if not pairs:
             continue
-        for rule in (_nonfinite, _zero, _transpose, _ratio, _precision):
+        for rule in (_nan_where_zero, _nonfinite, _zero, _transpose, _ratio, _precision):
             finding = rule(method, pairs, report)
             if finding is not None:
                 findings.append(finding)
@@ -71,6 +71,33 @@ def diagnose(report: CaseReport) -> list[Finding]:
         findings += [f for f in (_where_points(method, report), _where_elements(method, pairs))
                      if f is not None]
     return findings
+
+
+def _nan_where_zero(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    """NaN where the exact method found a subexpression identically constant: its
+    derivative is 0, which the exact method keeps (``numeric.constancy``) and a framework
+    multiplies by the infinite derivative of sqrt or log at 0 (std of one element)."""
+    from gradcheck_lab.methods.symbolic import STRUCTURAL_ZEROS
+
+    def zeros_at(index: int) -> bool:
+        point = report.points[index]
+        return any(v.method == "sympy" and v.result.note == STRUCTURAL_ZEROS
+                   for v in point.verdicts) and point.reference == "sympy"
+
+    bad = [(p, np.argwhere(np.isnan(p.got) & np.isfinite(p.ref))) for p in pairs
+           if zeros_at(p.point)]
+    bad = [(p, idx) for p, idx in bad if idx.size]
+    if not bad:
+        return None
+    p, idx = bad[0]
+    count = sum(len(i) for _, i in bad)
+    return Finding("nonfinite", method, f"NaN where the derivative is 0: 0*inf in the chain "
+                                        f"rule ({count} element(s), first "
+                                        f"{_element(p.name, tuple(int(i) for i in idx[0]))} at "
+                                        f"point {p.point}): a subexpression is identically "
+                                        "constant (std or a norm of one element?), its exact "
+                                        "derivative 0 was multiplied by sqrt's or log's "
+                                        "infinite derivative at 0")
 
 
 def _nonfinite(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:

@@ -10,6 +10,8 @@
     ├── EvaluationError             an op failed on its arguments; names the node
     ├── ShapeProblem (ValueError)   arguments an op cannot take (raised inside evaluation)
     ├── ImplementationError         user code returned something unusable (a method's error)
+    ├── BudgetExceeded              the exact reference would take more time or nodes than
+    │                               its budget (the sympy method is then skipped, fd leads)
     ├── GradientMismatch            check() only: the callable's gradient is wrong
     │   (AssertionError)            (carries the CaseReport; pytest shows its text)
     └── PytestCaseFailure           the pytest plugin's failure of one case file or case
@@ -148,6 +150,11 @@ class EvaluationError(GradcheckError):
 
 class ShapeProblem(GradcheckError, ValueError):
     """Arguments an op cannot take; the message is meant for the case's author."""
+
+
+class BudgetExceeded(GradcheckError):
+    """The exact (SymPy) reference went over its time or size budget; the message says
+    which, how far it got, and the limit to raise."""
 
 
 class ImplementationError(GradcheckError):

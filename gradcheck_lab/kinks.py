@@ -14,8 +14,11 @@ from gradcheck_lab.expr.ops import OPS
 _BACKEND = make_backend()
 
 
-def kinks_at(expr: Expression, values: Mapping[str, np.ndarray]) -> tuple[str, ...]:
-    """Descriptions such as ``"abs at column 5"`` of every op at its kink, in text order."""
+def kinks_at(expr: Expression | None, values: Mapping[str, np.ndarray]) -> tuple[str, ...]:
+    """Descriptions such as ``"abs at column 5"`` of every op at its kink, in text order
+    (none without an expression: a numeric reference of code knows no kinks)."""
+    if expr is None:
+        return ()
     with np.errstate(all="ignore"):
         nodes = evaluate_all(expr, _BACKEND, dict(values))
     hits = []

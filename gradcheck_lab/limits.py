@@ -39,6 +39,9 @@ class Limits:
     #                                           nested powers: (x**40)**30 counts 1200
     # methods
     max_symbolic_elements: int = 20_000       # above this, sympy is skipped and fd is the reference
+    max_symbolic_seconds: int = 20            # the exact reference's time per case: above it,
+    #                                           sympy says so and fd is the reference
+    max_symbolic_nodes: int = 3_000_000       # nodes of the exact reference's SymPy graph
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -18,6 +18,7 @@ from gradcheck_lab.methods.base import HVP_ABOVE, HVP_DIRECTIONS, uses_hvp, want
 from gradcheck_lab.methods.registry import Method, load_method, methods_of
 from gradcheck_lab.options import DEFAULT_OPTIONS, RunOptions
 from gradcheck_lab.results import CaseReport, MethodResult, Status, worst
+from gradcheck_lab.trace.resolve import case_at, code_findings, resolve
 from gradcheck_lab.verdict import (
     Evidence,
     Judging,
@@ -41,37 +42,47 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     start = time.perf_counter()
     failed = failed or {}
     methods = methods_of(case, options.methods)
+    # a function given by code is traced first; code beside an expr is compared with it
+    case = resolve(case, points_in_dtype(case))
     judging = Judging(case, {m.name: m for m in methods}, options.strict or case.kinks == "fail")
-    # results known before anything runs: methods whose framework is missing, or that a
-    # worker process found to crash or hang on this case
+    # results known before anything runs: methods whose framework is missing, methods that
+    # need an expression when the reference is numeric, or that a worker process found to
+    # crash or hang on this case
     preset = {name: MethodResult(name, error=message) for name, message in failed.items()}
     preset.update({m.name: MethodResult(m.name, skipped=reason)
                    for m in methods if (reason := m.unavailable())})
+    if case.expr is None:
+        preset.update({m.name: MethodResult(m.name, skipped="no expression to differentiate: "
+                                                            "the reference is "
+                                                            + case.reference_source)
+                       for m in methods if m.needs_expression and m.name not in preset})
     points = []
     for point in points_in_dtype(case):
-        results = _results(case, point, methods, preset, notify)
-        kinks = kinks_at(case.expr, point.values)
+        checked = case_at(case, point)  # a traced function: the graph traced at this point
+        results = _results(checked, point, methods, preset, notify)
+        kinks = kinks_at(checked.expr, point.values)
         probe = results.get("fd")
         if probe is None and (kinks or not usable(results.get("sympy"))) and "fd" not in failed:
             if notify is not None:
                 notify("fd", point.index)
-            probe = load_method("fd").compute(case, point)  # reference / kink bounds only
-        points.append(judge_with_conditioning(judging, Evidence(point, results, probe, kinks)))
+            probe = load_method("fd").compute(checked, point)  # reference / kink bounds only
+        judged = judging if checked is case else dataclasses.replace(judging, case=checked)
+        points.append(judge_with_conditioning(judged, Evidence(point, results, probe, kinks)))
     points = unexpected_passes(judging, points)
     names = tuple(m.name for m in methods)
     method_status: dict[str, Status] = {}
     for name in names:
         statuses = [v.status for p in points for v in p.verdicts if v.method == name]
         method_status[name] = worst(statuses) if statuses else "skipped"
-    formulas: dict[str, str] = {}
+    formulas: Mapping[str, str] = {}
     if "sympy" in names and any(v.method == "sympy" and v.status not in ("error", "skipped")
                                 for p in points for v in p.verdicts):
         from gradcheck_lab.methods.symbolic import formulas as symbolic_formulas
-        formulas = symbolic_formulas(case)
+        formulas = symbolic_formulas(case)  # built when a report shows them, not now
     report = CaseReport(case, worst(list(method_status.values())), tuple(points), names,
                         method_status, formulas=formulas, seconds=time.perf_counter() - start,
                         message=_order_message(case))
-    return dataclasses.replace(report, findings=tuple(diagnose(report)))
+    return dataclasses.replace(report, findings=tuple(code_findings(report) + diagnose(report)))
 
 
 def _results(case: Case, point: Point, methods: Sequence[Method],

@@ -17,6 +17,8 @@ from gradcheck_lab.backends import numpy_ops, sympy_ops
 from gradcheck_lab.expr import parse_expression
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.expr.ops import OPS
+from gradcheck_lab.numeric.branches import Resolver, numeric_resolver
+from gradcheck_lab.numeric.precise_eval import mpf
 from tests.helpers import case_from
 
 RTOL = 1e-12
@@ -52,6 +54,7 @@ CASES: list[tuple[str, str]] = [
     ("arctan", "arctan(x)"), ("sinh", "sinh(x)"), ("cosh", "cosh(x)"), ("tanh", "tanh(x)"),
     ("sigmoid", "sigmoid(x)"), ("relu", "relu(x)"), ("softplus", "softplus(x)"),
     ("softplus", "softplus(30 * x)"), ("erf", "erf(x)"), ("sign", "sign(x)"),
+    ("stop_gradient", "stop_gradient(x)"), ("stop_gradient", "x * stop_gradient(A)"),
     ("gelu", "gelu(x)"), ("gelu", "gelu(x, approximate='tanh')"),
     ("maximum", "maximum(x, y)"), ("maximum", "maximum(A, x)"), ("maximum", "maximum(x, 0.1)"),
     ("minimum", "minimum(x, y)"), ("minimum", "minimum(s, A)"),
@@ -134,7 +137,8 @@ def _has(module: str) -> bool:
 @pytest.mark.parametrize(("op", "text"), CASES, ids=IDS)
 def test_sympy_exact(op: str, text: str) -> None:
     inputs = {k: sympy_ops.as_object_array(v) for k, v in INPUTS.items()}
-    out = np.asarray(evaluate(_expr(text), sympy_ops.make_backend(), inputs), dtype=object)
+    out = np.asarray(evaluate(_expr(text), sympy_ops.make_backend(numeric_resolver()), inputs),
+                     dtype=object)
     assert all(isinstance(v, sp.Basic) and not v.has(sp.Float) for v in out.flat), text
     rounded = np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[np.float64])(out)
     _check(rounded.reshape(out.shape), text)
@@ -243,7 +247,11 @@ def test_sympy_classes_have_a_high_precision_rule(op: str, text: str) -> None:
     evaluated in mpmath (the exact method's evaluator, ``numeric.precise_eval``)."""
     inputs = {k: np.asarray([sp.Symbol(f"{k}{i}", real=True) for i in range(np.size(v))],
                             dtype=object).reshape(np.shape(v)) for k, v in INPUTS.items()}
-    out = np.asarray(evaluate(_expr(text), sympy_ops.make_backend(), inputs), dtype=object)
+    at = {s: mpf(float(value)) for k, v in INPUTS.items()
+          for s, value in zip(inputs[k].ravel(), np.ravel(v), strict=True)}
+    resolver = Resolver(at)
+    out = np.asarray(evaluate(_expr(text), sympy_ops.make_backend(resolver), inputs),
+                     dtype=object)
     classes: set[type] = set()
     for element in out.flat:
         for cls in _function_classes(sp.sympify(element)):

@@ -89,7 +89,9 @@ def test_a_sympy_failure_while_writing_formulas_does_not_fail_the_case(
     def broken(*args: object, **kwargs: object) -> object:
         raise sp.core.facts.InconsistentAssumptions({}, "even", True)
 
-    monkeypatch.setattr(symbolic, "_formulas", broken)
+    from gradcheck_lab.methods import symbolic_formulas
+
+    monkeypatch.setattr(symbolic_formulas, "_texts", broken)
     case = case_from("name: c\ninputs: {x: [1.0, 2.0]}\nexpr: sum(x ** 2)")
     report = verify_case(case, methods=["sympy", "fd"])
     assert report.status == "pass" and report.formulas == {}

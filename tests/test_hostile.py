@@ -322,7 +322,7 @@ def test_limit_options() -> None:
     assert (limits.max_points, limits.max_file_bytes, limits.max_yaml_nodes) == (10, 10**6, 2000)
     assert limits.max_cases_per_file == DEFAULT_LIMITS.max_cases_per_file
     assert parse_limit_options([]) is DEFAULT_LIMITS
-    assert "max_symbolic_elements" in LIMIT_NAMES and len(LIMIT_NAMES) == 13
+    assert "max_symbolic_elements" in LIMIT_NAMES and len(LIMIT_NAMES) == 15
     for bad in ("max_pointz=1", "max_points", "max_points=0", "max_points=1.5",
                 "max_points=-3", "max_points=lots", "max_points=1e99"):
         with pytest.raises(UsageError, match=re.escape(repr(bad))):

@@ -132,3 +132,13 @@ def test_derivative_kernel_is_pure() -> None:
     assert d.value[0] == pytest.approx(math.exp(0.5), rel=1e-12)
     assert d.stencil == "central"
     np.testing.assert_array_equal(x, [0.5, -0.25])
+
+
+def test_stop_gradient_has_derivative_zero_in_every_method() -> None:
+    # d/dx [x * stop_gradient(x**2)] = stop_gradient(x**2) = 9 at x = 3 (not 3 x**2 = 27)
+    case = case_from("name: a\ninputs: {x: 3.0}\nexpr: x * stop_gradient(x**2)")
+    exact = symbolic.compute(case, case.points[0])
+    assert float(exact.value) == 27.0 and float(exact.gradient["x"]) == 9.0
+    numeric = fd.compute(case, case.points[0])
+    assert float(numeric.gradient["x"]) == pytest.approx(9.0, rel=1e-10)
+    assert symbolic.formulas(case) == {"x": "StopGradient(x**2)"}

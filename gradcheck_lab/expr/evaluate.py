@@ -17,11 +17,17 @@ def evaluate(expr: Expression, backend: Backend, inputs: Mapping[str, Any]) -> A
     return evaluate_all(expr, backend, inputs)[id(expr.root)]
 
 
-def evaluate_all(expr: Expression, backend: Backend, inputs: Mapping[str, Any]) -> dict[int, Any]:
-    """Value of every node, keyed by ``id(node)``: kink and domain rules read the arguments."""
+def evaluate_all(expr: Expression, backend: Backend, inputs: Mapping[str, Any],
+                 held: Mapping[int, Any] | None = None) -> dict[int, Any]:
+    """Value of every node, keyed by ``id(node)``: kink and domain rules read the arguments.
+
+    ``held``: values given in advance for some nodes (by ``id``), used instead of computing
+    them (finite differences hold gradient cuts at their value at the point)."""
     values: dict[int, Any] = {}
     for node in expr.nodes:
-        if isinstance(node, Input):
+        if held is not None and id(node) in held:
+            values[id(node)] = held[id(node)]
+        elif isinstance(node, Input):
             values[id(node)] = inputs[node.name]
         elif isinstance(node, Const):
             values[id(node)] = backend.constant(node.value)

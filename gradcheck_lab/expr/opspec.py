@@ -42,6 +42,8 @@ class OpSpec:
     kinks, so the complex step may differentiate through it (a function of the params
     when that depends on them, e.g. ``gelu``'s erf form is not, its tanh form is).
     ``piecewise``: the op is non-smooth somewhere (a kink or a jump): ``kink`` says where.
+    ``cuts_gradient``: the op's derivative is 0 by definition, whatever its value does (a
+    gradient cut, ``stop_gradient``): numerical differentiation holds its value at the point.
     ``written``: how an op that is not called by name appears in text (``'+'``,
     ``indexing``), for messages;
     ``syntax`` is how it is written, for the docs (``x[i, j], x[a:b]``).
@@ -59,6 +61,7 @@ class OpSpec:
     guard: GuardRule | None = None
     analytic: bool | Callable[[Params], bool] = True
     callable_by_user: bool = True
+    cuts_gradient: bool = False
     static_positional: tuple[str, ...] = ()  # keywords that may also come positionally
     written: str | None = None
     syntax: str | None = None  # how it is written, for the docs, when not called by name

@@ -29,7 +29,7 @@ from gradcheck_lab.names import NAME_RE
 
 CASE_FIELDS = ("name", "description", "source", "inputs", "expr", "points", "cotangent",
                "order", "dtype", "methods", "tolerance", "expect", "claims",
-               "implementations", "kinks")
+               "implementations", "kinks", "reference")
 RANDOM_FIELDS = ("shape", "distribution", "low", "high", "mean", "std", "seed")
 
 
@@ -43,11 +43,17 @@ class CaseBuilder(Scope):
     def build(self) -> Case:
         raw = self.raw
         v.unknown_keys(raw, CASE_FIELDS, self.prefix.rstrip("."))
-        for required in ("name", "inputs", "expr"):
+        for required in ("name", "inputs"):
             if required not in raw:
                 raise CaseError(f"missing required field '{required}'", file=self.file,
                                 line=getattr(raw, "line", None), field=self.prefix + required,
                                 accepted=", ".join(CASE_FIELDS))
+        code = self.code(raw)
+        if "expr" not in raw and not code:
+            raise CaseError("missing required field 'expr'", file=self.file,
+                            line=getattr(raw, "line", None), field=self.prefix + "expr",
+                            accepted="expr, or code to trace the function from: a reference "
+                                     "or an implementation with framework torch or jax")
         with self.at("name"):
             name = v.text(raw["name"], "name")
             if not NAME_RE.match(name):
@@ -55,8 +61,10 @@ class CaseBuilder(Scope):
         with self.at("inputs"):
             inputs = self.inputs(raw["inputs"])
         names = [i.name for i in inputs]
-        with self.at("expr"):
-            expr = self.expression(raw, "expr", names)
+        expr = None
+        if "expr" in raw:
+            with self.at("expr"):
+                expr = self.expression(raw, "expr", names)
         with self.at("expect"):
             base_expect = self.expect(raw["expect"], "expect") if "expect" in raw else None
         points = [Point(0, {i.name: i.value for i in inputs}, base_expect, line_of(raw))]
@@ -64,8 +72,9 @@ class CaseBuilder(Scope):
             points += self.points(raw.get("points", []), inputs)
         with self.at("points" if len(points) > 1 else "inputs"):
             self.check_case_size(points)
-        output_shape = self.check_shapes(expr, points)
-        kwargs: dict[str, Any] = {}
+        # a function given by code: its output shape is known once it is traced (runner)
+        output_shape = self.check_shapes(expr, points) if expr is not None else ()
+        kwargs: dict[str, Any] = {**code}
         for key in ("description", "source"):
             if key in raw:
                 with self.at(key):
@@ -73,8 +82,8 @@ class CaseBuilder(Scope):
         if "cotangent" in raw:
             with self.at("cotangent"):
                 kwargs["cotangent_kind"], kwargs["cotangent"] = self.cotangent(
-                    raw["cotangent"], output_shape, name)
-        else:
+                    raw["cotangent"], output_shape if expr is not None else None, name)
+        elif expr is not None:
             with self.at("expr"):
                 self.check_jacobian(inputs, output_shape)
         for key, options in (("order", (1, 2)), ("dtype", ("float64", "float32")),
@@ -85,12 +94,11 @@ class CaseBuilder(Scope):
         if "claims" in raw:
             with self.at("claims"):
                 kwargs["claims"] = parts.claims(self, raw["claims"], names)
-        if "implementations" in raw:
-            with self.at("implementations"):
-                kwargs["implementations"] = parts.implementations(self, raw["implementations"])
         case = Case(name=name, file=self.file, line=line_of(raw), inputs=inputs, expr=expr,
                     points=tuple(points), output_shape=output_shape,
-                    symbolic_limit=self.limits.max_symbolic_elements, **kwargs)
+                    symbolic_limit=self.limits.max_symbolic_elements,
+                    symbolic_seconds=self.limits.max_symbolic_seconds,
+                    symbolic_nodes=self.limits.max_symbolic_nodes, **kwargs)
         if "methods" in raw:
             with self.at("methods"):
                 case = dataclasses.replace(case, methods=parts.methods(raw["methods"], case))
@@ -98,9 +106,24 @@ class CaseBuilder(Scope):
             with self.at("tolerance"):
                 case = dataclasses.replace(case, tolerance=parts.tolerance(
                     self, raw["tolerance"], case))
-        parts.check_against(self, case)
+        if expr is not None:
+            parts.check_against(self, case)  # shapes of expect and claims need the output's
         return case
 
+    def code(self, raw: Any) -> dict[str, Any]:
+        """``implementations`` and ``reference``, read first: without ``expr`` the function
+        is traced from them (the reference, else the first torch/JAX implementation)."""
+        out: dict[str, Any] = {}
+        if "implementations" in raw:
+            with self.at("implementations"):
+                out["implementations"] = parts.implementations(self, raw["implementations"])
+        if "reference" in raw:
+            with self.at("reference"):
+                out["reference"] = parts.reference(self, raw["reference"])
+        if out.get("reference") or any(i.kind == "function"
+                                       for i in out.get("implementations", ())):
+            return out
+        return out if "expr" in raw else {}
     def inputs(self, raw: Any) -> tuple[InputSpec, ...]:
         data = v.mapping(raw, "inputs")
         if not data:
@@ -269,11 +292,15 @@ class CaseBuilder(Scope):
         assert shape is not None
         return shape
 
-    def cotangent(self, raw: Any, shape: tuple[int, ...], name: str
-                  ) -> tuple[str, np.ndarray]:
-        if raw == "ones":
+    def cotangent(self, raw: Any, shape: tuple[int, ...] | None, name: str
+                  ) -> tuple[str, np.ndarray | None]:
+        """``shape`` None: the output's shape is known only once the code is traced, which
+        then makes ``ones`` and ``random`` (an explicit one is checked by the methods)."""
+        if raw in ("ones", "random") and shape is None:
+            return raw, None
+        if raw == "ones" and shape is not None:
             out = np.ones(shape)
-        elif raw == "random":
+        elif raw == "random" and shape is not None:
             # deterministic per case name, so reruns and shards agree
             out = np.random.default_rng(zlib.crc32(name.encode())).normal(size=shape)
         else:
@@ -281,7 +308,7 @@ class CaseBuilder(Scope):
                 raise CaseError(f"{v.short(raw)} is not accepted",
                                 accepted="ones, random, or a nested list of the output's shape")
             out = v.array(raw, "cotangent", self.limits.max_input_elements)
-            if out.shape != shape:
+            if shape is not None and out.shape != shape:
                 raise CaseError(f"cotangent shape {out.shape} differs from the output shape "
                                 f"{shape}", accepted=f"ones, random, or an array of shape {shape}")
         out.setflags(write=False)

@@ -87,6 +87,23 @@ def implementations(scope: Scope, raw: Any) -> tuple[Implementation, ...]:
     return tuple(impls)
 
 
+def reference(scope: Scope, raw: Any) -> Implementation:
+    """``reference: {framework: torch|jax, function: module:attr}``: code that defines the
+    function (traced for the exact reference), not put on trial."""
+    data = v.mapping(raw, "reference")
+    v.unknown_keys(data, ("framework", "function"), "reference")
+    framework = v.choice(data.get("framework"), "reference.framework", ("torch", "jax"))
+    if "function" not in data:
+        raise CaseError("a reference names its function", field="reference.function",
+                        accepted="function: package.module:attr")
+    target = v.text(data["function"], "reference.function")
+    if not TARGET_RE.match(target):
+        raise CaseError(f"{v.short(target)} is not 'module:attr'", field="reference.function",
+                        accepted="package.module:attr")
+    return Implementation("reference", framework, target, "function", False, scope.base_dir,
+                          getattr(raw, "line", None))
+
+
 def _known_methods(case: Case) -> list[str]:
     return list(case_methods(case))
 

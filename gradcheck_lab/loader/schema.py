@@ -140,11 +140,23 @@ def _case() -> dict[str, Any]:
         "implementations": {"type": "array", "items": _ref("implementation"),
                             "description": "user code put on trial"},
         "kinks": {"enum": ["allow", "fail"], "default": "allow"},
+        "reference": {
+            "type": "object", "additionalProperties": False,
+            "required": ["framework", "function"],
+            "description": "code defining the function (a slow but simple version, or a "
+                           "surrogate forward): traced for the exact reference, not on trial",
+            "properties": {"framework": {"enum": ["torch", "jax"]},
+                           "function": {"type": "string", "pattern": TARGET_PATTERN}}},
     }
     missing = set(CASE_FIELDS) ^ set(fields)
     if missing:  # the loader grew or lost a field: the schema must follow
         raise RuntimeError(f"schema and loader disagree on case fields: {sorted(missing)}")
-    return {"type": "object", "required": ["name", "inputs", "expr"],
+    # the function: expr, or code to trace it from (a reference, a torch/jax implementation)
+    traced_code = {"required": ["implementations"], "properties": {"implementations": {
+        "contains": {"required": ["framework"],
+                     "properties": {"framework": {"enum": ["torch", "jax"]}}}}}}
+    return {"type": "object", "required": ["name", "inputs"],
+            "anyOf": [{"required": ["expr"]}, {"required": ["reference"]}, traced_code],
             "additionalProperties": False,
             "properties": {name: fields[name] for name in CASE_FIELDS}}
 

@@ -11,7 +11,16 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from gradcheck_lab.case import Case, Point
+from gradcheck_lab.expr.graph import Expression
 from gradcheck_lab.results import MethodResult
+
+
+def expression(case: Case) -> Expression:
+    """The case's expression (a method that needs one runs only when it exists: the
+    runner skips it for a function whose reference is numeric, see ``MethodSpec``)."""
+    if case.expr is None:
+        raise ValueError(f"case {case.name} has no expression: {case.reference_source}")
+    return case.expr
 
 
 def missing_module(module: str, extra: str) -> str | None:

@@ -13,7 +13,7 @@ import numpy as np
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.expr.ops import OPS
-from gradcheck_lab.methods.base import jacobian_to_target, point_arrays, timed
+from gradcheck_lab.methods.base import expression, jacobian_to_target, point_arrays, timed
 from gradcheck_lab.results import MethodResult
 
 NAME = "complex_step"
@@ -61,7 +61,7 @@ def complex_step_jacobian(
 
 
 def compute(case: Case, point: Point) -> MethodResult:
-    not_analytic = sorted({op.op for op in case.expr.ops()
+    not_analytic = sorted({op.op for op in expression(case).ops()
                            if not OPS[op.op].is_analytic(dict(op.params))})
     if not_analytic:
         return MethodResult(NAME, skipped=f"complex_step needs ops analytic at the point; "
@@ -74,7 +74,7 @@ def compute(case: Case, point: Point) -> MethodResult:
 
         def f(values: Mapping[str, np.ndarray]) -> np.ndarray:
             with np.errstate(all="ignore"):
-                return np.asarray(evaluate(case.expr, backend, values))
+                return np.asarray(evaluate(expression(case), backend, values))
 
         value, jacobian = complex_step_jacobian(
             f, point_arrays(point), [spec.name for spec in case.wrt])

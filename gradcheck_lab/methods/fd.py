@@ -3,7 +3,9 @@
 The kernel is ``numeric.finite_diff``; this module turns a case into the flat
 function it needs: the differentiated inputs concatenated into one vector, the
 output flattened (or contracted with the cotangent), and the guard signature
-of every kink and domain rule of ``expr.ops`` so no step crosses one.
+of every kink and domain rule of ``expr.ops`` so no step crosses one. A case
+whose function is only given by code that could not be traced differentiates
+that code itself, run in float64 (no guards are known then).
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import numpy as np
 from gradcheck_lab.backends.numpy_ops import make_backend
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate_all
+from gradcheck_lab.expr.graph import Op
 from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import split_hessian, timed, wants_hessian
 from gradcheck_lab.numeric.finite_diff import derivative
 from gradcheck_lab.numeric.second_difference import second_derivative
 from gradcheck_lab.results import MethodResult, Projection
+from gradcheck_lab.trace.call import function_of
 
 NAME = "fd"
 FULL_MAX_ELEMENTS = 500  # above: sampled elements and random projections (documented)
@@ -45,8 +49,37 @@ class FlatProblem:
         self.base = {k: np.array(v, dtype=np.float64) for k, v in point.values.items()}
         self.x0 = (np.concatenate([self.base[n].ravel() for n in self.names])
                    if self.names else np.zeros(0))
-        self.guarded = [n for n in case.expr.ops() if OPS[n.op].guard is not None]
+        self.expr = case.expr
+        # no expression: the function's own code, in float64 (a numeric reference of code)
+        self.code = function_of(case) if case.expr is None else None
+        self.guarded = [n for n in self.ops() if OPS[n.op].guard is not None]
         self._cache: dict[bytes, tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}
+        self.held = self._gradient_cuts()
+
+    def ops(self) -> list[Op]:
+        return [] if self.expr is None else list(self.expr.ops())
+
+    def _gradient_cuts(self) -> dict[int, np.ndarray] | None:
+        """Values at the point of the ops whose derivative is 0 by definition (stop_gradient):
+        held fixed while the inputs move, so differences see that derivative."""
+        cuts = [n for n in self.ops() if OPS[n.op].cuts_gradient]
+        if self.expr is None or not cuts:
+            return None
+        with np.errstate(all="ignore"):
+            nodes = evaluate_all(self.expr, _BACKEND, self.base)
+        return {id(n): nodes[id(n)] for n in cuts}
+
+    def _evaluate(self, values: dict[str, np.ndarray], held: dict[int, np.ndarray] | None
+                  ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """The output and the guard signature at ``values``."""
+        if self.expr is None:
+            assert self.code is not None
+            return np.asarray(self.code(values), dtype=np.float64), ()
+        nodes = evaluate_all(self.expr, _BACKEND, values, held)
+        guards = tuple(np.asarray(
+            OPS[n.op].guard([np.asarray(nodes[id(a)]) for a in n.args],  # type: ignore[misc]
+                            dict(n.params))) for n in self.guarded)
+        return np.asarray(nodes[id(self.expr.root)], dtype=np.float64), guards
 
     def unpack(self, x: np.ndarray) -> dict[str, np.ndarray]:
         values, start = dict(self.base), 0
@@ -62,13 +95,9 @@ class FlatProblem:
             if len(self._cache) > 8:  # function() and guard() ask for the same x in turn
                 self._cache.clear()
             with np.errstate(all="ignore"):
-                nodes = evaluate_all(self.case.expr, _BACKEND, self.unpack(x))
-                out = np.asarray(nodes[id(self.case.expr.root)], dtype=np.float64)
+                out, guards = self._evaluate(self.unpack(x), self.held)
                 if self.case.cotangent is not None:
                     out = np.asarray([np.sum(np.asarray(self.case.cotangent) * out)])
-                guards = tuple(np.asarray(
-                    OPS[n.op].guard([np.asarray(nodes[id(a)]) for a in n.args],  # type: ignore[misc]
-                                    dict(n.params))) for n in self.guarded)
             self._cache[key] = (out.ravel(), guards)
         return self._cache[key]
 
@@ -80,8 +109,7 @@ class FlatProblem:
 
     def value(self) -> np.ndarray:
         with np.errstate(all="ignore"):
-            nodes = evaluate_all(self.case.expr, _BACKEND, self.base)
-        return np.asarray(nodes[id(self.case.expr.root)], dtype=np.float64)
+            return self._evaluate(self.base, None)[0]
 
     @property
     def target_shape(self) -> tuple[int, ...]:
@@ -153,7 +181,7 @@ def differentiate(case: Case, point: Point) -> MethodResult:
     values, errors = np.full((size, n), np.nan), np.full((size, n), np.nan)
     lower, upper = np.full((size, n), np.nan), np.full((size, n), np.nan)
     one_sided: list[int] = []
-    at_kink = bool(kinks_at(case.expr, problem.base))
+    at_kink = bool(kinks_at(case.expr, problem.base))  # none known for code
     coords, directions = _sample(case, n)
     for k in coords:
         d = derivative(problem.function, problem.guard, problem.x0, k, at_kink)

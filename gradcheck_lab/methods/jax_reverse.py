@@ -19,6 +19,7 @@ from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.methods.base import (
     as_float64,
+    expression,
     hessian_directions,
     missing_module,
     split_hessian,
@@ -59,10 +60,10 @@ def as_function(case: Case, point: Point,
               for spec in case.inputs}
     names = [spec.name for spec in case.wrt]
 
-    def expression(values: dict[str, Any]) -> Any:
-        return evaluate(case.expr, backend, values)
+    def of_expression(values: dict[str, Any]) -> Any:
+        return evaluate(expression(case), backend, values)
 
-    run = forward or expression
+    run = forward or of_expression
 
     def f(*wrt: Any) -> Any:
         return run({**arrays, **dict(zip(names, wrt, strict=True))})
@@ -178,7 +179,8 @@ def _compiled(case: Case) -> Callable[..., Any]:
         given = dict(zip(every, values, strict=True))
 
         def f(*diff: Any) -> Any:
-            return evaluate(case.expr, backend, {**given, **dict(zip(wrt, diff, strict=True))})
+            values = {**given, **dict(zip(wrt, diff, strict=True))}
+            return evaluate(expression(case), backend, values)
 
         return reverse_mode(case, f, [given[n] for n in wrt])
 

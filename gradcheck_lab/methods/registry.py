@@ -32,7 +32,9 @@ class MethodSpec:
 
     ``default``: run when a case names no methods. ``exact``: the result is exact (not a
     floating-point computation from the case's inputs), so the point's conditioning never
-    widens its bound.
+    widens its bound. ``needs_expression``: it differentiates the expression graph, so it
+    is skipped when the function is code whose reference is numeric (fd differentiates
+    the code itself then).
     """
 
     name: str
@@ -41,6 +43,7 @@ class MethodSpec:
     default: bool
     exact: bool
     doc: str
+    needs_expression: bool = True
 
 
 # the report's column order
@@ -48,7 +51,8 @@ SPECS: tuple[MethodSpec, ...] = (
     MethodSpec("sympy", "gradcheck_lab.methods.symbolic", Family.SYMPY, True, True,
                "exact symbolic derivative, evaluated in 50-digit arithmetic: the reference"),
     MethodSpec("fd", "gradcheck_lab.methods.fd", Family.FD, True, False,
-               "central finite differences in float64, Ridders' extrapolation, error estimate"),
+               "central finite differences in float64, Ridders' extrapolation, error estimate",
+               needs_expression=False),
     MethodSpec("complex_step", "gradcheck_lab.methods.complex_step", Family.COMPLEX_STEP,
                False, False, "complex-step derivative, for expressions analytic at the point"),
     MethodSpec("torch", "gradcheck_lab.methods.torch_reverse", Family.AUTODIFF, True, False,
@@ -84,6 +88,9 @@ class Method(Protocol):
     @property
     def expect_fail(self) -> bool: ...
 
+    @property
+    def needs_expression(self) -> bool: ...
+
     def unavailable(self) -> str | None:
         """A one-line reason to skip (a framework not installed), else None."""
 
@@ -108,6 +115,10 @@ class Builtin:
     def exact(self) -> bool:
         return self.spec.exact
 
+    @property
+    def needs_expression(self) -> bool:
+        return self.spec.needs_expression
+
     def unavailable(self) -> str | None:
         reason: str | None = load_method(self.name).unavailable()
         return reason
@@ -122,6 +133,7 @@ class ClaimMethod:
     claim: Claim
     family: Family = Family.CLAIM
     exact: bool = False
+    needs_expression: bool = False
 
     @property
     def name(self) -> str:
@@ -145,6 +157,7 @@ class ImplMethod:
     impl: Implementation
     family: Family = Family.AUTODIFF
     exact: bool = False
+    needs_expression: bool = False
 
     @property
     def name(self) -> str:
@@ -173,6 +186,7 @@ class ExpectMethod:
     family: Family = Family.EXPECT
     exact: bool = True
     expect_fail: bool = False
+    needs_expression: bool = False
 
     def unavailable(self) -> str | None:
         return None

@@ -8,6 +8,7 @@ from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.methods.base import (
     as_float64,
+    expression,
     hessian_directions,
     jacobian_to_target,
     missing_module,
@@ -47,7 +48,8 @@ def _run(case: Case, point: Point) -> MethodResult:
     names = [spec.name for spec in case.wrt]
 
     def f(*wrt: torch.Tensor) -> torch.Tensor:
-        return evaluate(case.expr, backend, {**values, **dict(zip(names, wrt, strict=True))})
+        given = {**values, **dict(zip(names, wrt, strict=True))}
+        return evaluate(expression(case), backend, given)
 
     def with_value(*wrt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         out = f(*wrt)

@@ -12,6 +12,7 @@ from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.methods.base import (
     as_float64,
+    expression,
     hessian_directions,
     missing_module,
     split_hessian,
@@ -138,7 +139,7 @@ def _run(case: Case, point: Point) -> MethodResult:
     from gradcheck_lab.backends.torch_ops import make_backend
 
     values = leaves(case, point)
-    out = evaluate(case.expr, make_backend(torch_dtype(case)), values)
+    out = evaluate(expression(case), make_backend(torch_dtype(case)), values)
     names = [spec.name for spec in case.wrt]
     wrt = [values[n] for n in names]
     hessian = double_backward_hessian(case, out, wrt, hessian_directions(case, point)) \

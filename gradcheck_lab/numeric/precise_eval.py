@@ -12,6 +12,10 @@ evaluated at the node's argument values. So the derivative rules are SymPy's,
 and the cost is linear in the DAG (Griewank & Walther, *Evaluating
 Derivatives*, 2nd ed., ch. 3). Piecewise-constant ``sign``/``Heaviside`` have
 derivative 0 away from their jump; at the jump the verdict's kink rule applies.
+
+Nodes listed in ``constants`` (subexpressions identically constant in the targets, see
+``numeric.constancy``) pass no adjoint on: their derivative is an exact 0, so a 0 never
+meets an infinite local derivative (``sqrt`` at 0 of ``x - mean(x)`` over one element).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import mpmath
 import sympy as sp
 from sympy.core.function import Application
 
-from gradcheck_lab.backends.sympy_ops import MPMATH
+from gradcheck_lab.backends.sympy_ops.mpmath_rules import MPMATH
+from gradcheck_lab.numeric.budget import Budget
 
 DIGITS = 50
 _CTX = mpmath.MPContext()
@@ -61,10 +66,17 @@ def _number(node: sp.Basic) -> Any:
     return _CTX.mpf(str(sp.N(node, DIGITS)))
 
 
-def dependents(order: Sequence[sp.Basic], targets: Collection[sp.Basic]) -> set[sp.Basic]:
-    """The nodes of ``order`` (children first) that are or depend on a target."""
+CHECK_EVERY = 4096  # nodes between budget checks
+
+
+def dependents(order: Sequence[sp.Basic], targets: Collection[sp.Basic],
+               constants: Collection[sp.Basic] = ()) -> set[sp.Basic]:
+    """The nodes of ``order`` (children first) that are or depend on a target, not through
+    a node of ``constants``."""
     depends: set[sp.Basic] = set()
     for node in order:
+        if node in constants:
+            continue
         if node in targets or any(a in depends for a in node.args):
             depends.add(node)
     return depends
@@ -105,20 +117,50 @@ def _apply(node: sp.Basic, args: list[Any]) -> Any:
     return _real(fn(*args))
 
 
-def evaluate(order: Sequence[sp.Basic], subs: Mapping[sp.Basic, Any]) -> dict[sp.Basic, Any]:
-    """Value of every node in ``order`` (from ``post_order``) with symbols bound by ``subs``."""
-    values: dict[sp.Basic, Any] = {}
-    for node in order:
-        if node in subs:
-            values[node] = subs[node]
-        elif node.is_Number or node.is_NumberSymbol or node in (sp.zoo, sp.nan):
-            values[node] = _number(node)
-        else:
-            try:
-                values[node] = _apply(node, [values[a] for a in node.args])
-            except (ZeroDivisionError, ValueError, OverflowError):
-                values[node] = NAN
+def _value(node: sp.Basic, values: Mapping[sp.Basic, Any]) -> Any:
+    if node.is_Number or node.is_NumberSymbol or node in (sp.zoo, sp.nan):
+        return _number(node)
+    if node.is_Symbol:
+        raise KeyError(f"no value for the symbol {node}")
+    try:
+        return _apply(node, [values[a] for a in node.args])
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return NAN
+
+
+def evaluate(order: Sequence[sp.Basic], subs: Mapping[sp.Basic, Any],
+             budget: Budget | None = None) -> dict[sp.Basic, Any]:
+    """Value of every node in ``order`` (from ``post_order``) with symbols bound by ``subs``
+    (and any other node already known in ``subs``: it is not evaluated again)."""
+    values: dict[sp.Basic, Any] = dict(subs)
+    for count, node in enumerate(order):
+        if node not in values:
+            values[node] = _value(node, values)
+        if budget is not None and count % CHECK_EVERY == 0:
+            budget.check()
     return values
+
+
+def evaluate_missing(roots: Sequence[sp.Basic], values: dict[sp.Basic, Any],
+                     budget: Budget | None = None) -> None:
+    """Evaluate ``roots`` into ``values``, visiting only nodes not in ``values`` yet.
+
+    Deciding branches while the graph is built asks for the values of many overlapping
+    subexpressions; each node is evaluated once overall (linear in the DAG)."""
+    stack: list[tuple[sp.Basic, bool]] = [(r, False) for r in roots if r not in values]
+    count = 0
+    while stack:
+        node, expanded = stack.pop()
+        if node in values:
+            continue
+        if expanded or node.is_Atom:
+            values[node] = _value(node, values)
+            count += 1
+            if budget is not None and count % CHECK_EVERY == 0:
+                budget.check()
+            continue
+        stack.append((node, True))
+        stack.extend((a, False) for a in reversed(node.args) if a not in values)
 
 
 @lru_cache(maxsize=256)
@@ -153,11 +195,16 @@ local_derivative = _local  # d node / d args[index] at the node's values (numeri
 
 
 def reverse(order: Sequence[sp.Basic], values: Mapping[sp.Basic, Any],
-            seeds: Mapping[sp.Basic, Any], targets: frozenset[sp.Basic]) -> dict[sp.Basic, Any]:
-    """Adjoints of ``targets`` given output ``seeds`` (one reverse sweep)."""
-    depends = dependents(order, targets)
+            seeds: Mapping[sp.Basic, Any], targets: frozenset[sp.Basic], *,
+            constants: Collection[sp.Basic] = (), budget: Budget | None = None
+            ) -> dict[sp.Basic, Any]:
+    """Adjoints of ``targets`` given output ``seeds`` (one reverse sweep); ``constants``
+    pass nothing on."""
+    depends = dependents(order, targets, constants)
     adjoint: dict[sp.Basic, Any] = dict(seeds)
-    for node in reversed(order):
+    for count, node in enumerate(reversed(order)):
+        if budget is not None and count % CHECK_EVERY == 0:
+            budget.check()
         if node in targets or node not in depends or node not in adjoint:
             continue
         bar = adjoint[node]
@@ -180,3 +227,7 @@ def mpf(value: Any) -> Any:
 
 def to_float(value: Any) -> float:
     return float(value)
+
+
+def is_finite(value: Any) -> bool:
+    return bool(_CTX.isfinite(value))

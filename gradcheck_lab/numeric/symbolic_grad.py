@@ -17,7 +17,7 @@ kink, and at the kink the verdict's one-sided rule applies instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import sympy as sp
 from sympy.core.function import Application
@@ -46,11 +46,13 @@ def _local_derivative(node: sp.Basic, index: int) -> sp.Expr:
     raise TypeError(f"no derivative rule for {type(node).__name__}")
 
 
-def gradient(output: sp.Expr, symbols: Sequence[sp.Symbol]) -> list[sp.Expr]:
-    """d output / d s for every symbol ``s``, exact, in one reverse sweep."""
+def gradient(output: sp.Expr, symbols: Sequence[sp.Symbol],
+             constants: Collection[sp.Basic] = ()) -> list[sp.Expr]:
+    """d output / d s for every symbol ``s``, exact, in one reverse sweep; subexpressions
+    in ``constants`` (identically constant, ``numeric.constancy``) pass nothing on."""
     targets = frozenset(symbols)
     order = post_order([sp.sympify(output)])
-    depends = dependents(order, targets)
+    depends = dependents(order, targets, constants)
     adjoint: dict[sp.Basic, list[sp.Expr]] = {sp.sympify(output): [sp.Integer(1)]}
     for node in reversed(order):
         if node not in depends or node not in adjoint or node in targets:

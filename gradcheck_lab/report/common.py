@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradcheck_lab.case import Case
 from gradcheck_lab.results import CaseReport, PointReport, Status, Verdict, worst
 
 STATUS_ORDER: tuple[Status, ...] = ("pass", "fail", "kink", "xfail", "error", "skipped")
@@ -29,6 +30,40 @@ class MethodRow:
     max_rel_error: float | None
     seconds: float
     message: str
+
+
+MAX_FORMULA_LINES = 12  # lines of a traced formula shown in a discrepancy report
+
+
+def function_text(case: Case) -> str:
+    """The checked function as text: ``expr``, the graph traced from code, or what the
+    reference is when the code could not be traced."""
+    if case.expr is not None:
+        return case.expr.text
+    return f"({case.reference_source})"
+
+
+def provenance_lines(case: Case, failed: bool) -> list[str]:
+    """Where the reference came from (for a function given by code) and, when something
+    failed, the traced formula; plus code that computes another function than expr."""
+    lines = list(case.disagreements)
+    if case.traced is None:
+        return lines
+    lines.insert(0, f"reference: {case.reference_source}")
+    if failed and case.expr is not None:
+        formula = case.expr.text.splitlines()
+        cut = formula[:MAX_FORMULA_LINES] + (
+            [f"... ({len(formula) - MAX_FORMULA_LINES} more lines)"]
+            if len(formula) > MAX_FORMULA_LINES else [])
+        lines.append("traced formula: " + ("\n    ".join(cut) if len(cut) > 1 else cut[0]))
+    lines += [f"note: {note}" for note in case.traced.notes]
+    return lines
+def shown_formulas(case: CaseReport) -> Mapping[str, str]:
+    """The symbolic derivatives a whole-case report shows: those of failing cases only.
+
+    Formulas are built on first access (``methods.symbolic_formulas``); a passing case
+    never pays for them."""
+    return case.formulas if case.status in ("fail", "error") else {}
 
 
 def case_methods(case: CaseReport) -> tuple[str, ...]:

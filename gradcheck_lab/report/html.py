@@ -21,8 +21,10 @@ from gradcheck_lab.report.common import (
     case_errors,
     fmt_num,
     fmt_seconds,
+    function_text,
     grouped_methods,
     method_rows,
+    shown_formulas,
 )
 from gradcheck_lab.report.markdown import anchor
 from gradcheck_lab.report.terminal import details_text, skipped_reasons, summary_line
@@ -128,7 +130,7 @@ def case_section(case: CaseReport, draw: bool = True) -> str:
     if c.source:
         parts.append(f'<p class="muted">source: {_e(c.source)}</p>')
     shape = "scalar" if c.is_scalar else "shape " + "×".join(map(str, c.output_shape))
-    parts.append(f"<p><code>{_e(c.expr.text)}</code> <span class=muted>({shape} output, "
+    parts.append(f"<p><code>{_e(function_text(c))}</code> <span class=muted>({shape} output, "
                  f"{c.dtype}, {len(c.points)} point{'s' * (len(c.points) != 1)})</span></p>")
     if case.message:
         parts.append(f'<p class="note">{_e(case.message)}</p>')
@@ -138,9 +140,10 @@ def case_section(case: CaseReport, draw: bool = True) -> str:
         is_open = " open" if case.status in ("fail", "error") else ""
         parts.append(f"<details{is_open}><summary>discrepancy report</summary>"
                      f"<pre>{_e(text)}</pre></details>")
-    if case.formulas:
+    formulas = shown_formulas(case)
+    if formulas:
         parts.append("<details><summary>symbolic derivatives</summary><pre>"
-                     + _e("\n".join(f"d/d{k} = {v}" for k, v in case.formulas.items()))
+                     + _e("\n".join(f"d/d{k} = {v}" for k, v in formulas.items()))
                      + "</pre></details>")
     if case.findings and case.status not in ("fail", "error"):  # else in the open report
         parts.append('<ul class="findings">' + "".join(

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from gradcheck_lab.report.common import shown_formulas
 from gradcheck_lab.results import CaseReport, Finding, Mismatch, PointReport, RunReport, Verdict
 
 SCHEMA = "gradcheck-lab/report/v1"
@@ -46,7 +47,7 @@ def case_json(case: CaseReport) -> dict[str, Any]:
         "source": case.case.source,
         "methods": list(case.methods),
         "method_status": dict(case.method_status),
-        "formulas": dict(case.formulas),
+        "formulas": dict(shown_formulas(case)),
         "seconds": _float(case.seconds),
         "message": case.message,
     }

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gradcheck_lab.case import Case
-from gradcheck_lab.report.common import element_label, fmt_num, method_rows
+from gradcheck_lab.report.common import element_label, fmt_num, function_text, method_rows
 from gradcheck_lab.report.terminal import STYLE, format_array
 from gradcheck_lab.results import CaseReport
 
@@ -22,18 +22,21 @@ MAX_SHOWN = 6  # derivative elements pretty-printed per input
 MAX_SYMBOLIC_ELEMENTS = 400  # above this many input elements, no formulas are derived
 
 
-def derivatives(case: Case, max_shown: int = MAX_SHOWN) -> list[tuple[str, str]]:
+def derivatives(case: Case, max_shown: int = MAX_SHOWN, full: bool = False
+                ) -> list[tuple[str, str]]:
     """(label, pretty-printed derivative) pairs, at most ``max_shown`` per input.
 
     ``∂f/∂x[i]`` for a scalar output, ``∂(c·f)/∂x[i]`` with a cotangent ``c``,
     and ``∂f[j]/∂x[i]`` (the Jacobian) otherwise. A last pair per input says
-    how many more elements there are.
+    how many more elements there are. A derivative over the formula size budget is
+    named, not printed, unless ``full``.
     """
     from gradcheck_lab.backends.sympy_ops import exact
-    from gradcheck_lab.methods.symbolic import build
+    from gradcheck_lab.methods.symbolic_formulas import display_model, too_large
+    from gradcheck_lab.methods.symbolic_formulas import shown as for_display
     from gradcheck_lab.numeric.symbolic_grad import gradient
 
-    model = build(case)
+    model = display_model(case)
     out: list[tuple[str, str]] = []
     outputs = list(model.output.ravel())
     if case.is_scalar or case.cotangent is not None:
@@ -53,8 +56,10 @@ def derivatives(case: Case, max_shown: int = MAX_SHOWN) -> list[tuple[str, str]]
                 break
             grads = gradient(target, symbols[: max_shown - shown])
             for idx, g in zip(indices, grads, strict=False):
+                expr, nodes = for_display(g, full)
                 out.append((f"∂{label}/∂{element_label(spec.name, idx)}",
-                            sp.pretty(g, use_unicode=True, num_columns=100)))
+                            too_large(nodes) if expr is None
+                            else sp.pretty(expr, use_unicode=True, num_columns=100)))
                 shown += 1
         if total > shown:
             out.append((f"... {total - shown} more element{'s' * (total - shown != 1)} of "
@@ -62,7 +67,7 @@ def derivatives(case: Case, max_shown: int = MAX_SHOWN) -> list[tuple[str, str]]
     return out
 
 
-def render_show(report: CaseReport, console: Console) -> None:
+def render_show(report: CaseReport, console: Console, full: bool = False) -> None:
     case = report.case
     where = f"{case.file}:{case.line}" if case.line else case.file
     console.print(f"[bold]{escape(case.name)}[/] [dim]({escape(where)})[/dim]  "
@@ -71,7 +76,8 @@ def render_show(report: CaseReport, console: Console) -> None:
         if text:
             console.print(escape(text), highlight=False, soft_wrap=True)
     shape = "scalar" if case.is_scalar else f"shape {case.output_shape}"
-    console.print(f"f = [bold]{escape(case.expr.text)}[/]  [dim]({shape} output, {case.dtype}, "
+    text = escape(function_text(case))
+    console.print(f"f = [bold]{text}[/]  [dim]({shape} output, {case.dtype}, "
                   f"differentiated: {', '.join(s.name for s in case.wrt) or 'nothing'})[/dim]",
                   highlight=False)
     console.print()
@@ -82,7 +88,7 @@ def render_show(report: CaseReport, console: Console) -> None:
     else:
         console.print("[bold]symbolic derivatives[/bold]")
         try:
-            pairs = derivatives(case)
+            pairs = derivatives(case, full=full)
         except Exception as exc:  # noqa: BLE001 - SymPy's assumptions can fail (see formulas)
             pairs = [(f"not available: SymPy failed ({type(exc).__name__})", "")]
         for label, pretty in pairs:

@@ -23,6 +23,7 @@ from gradcheck_lab.report.common import (
     fmt_num,
     fmt_seconds,
     method_rows,
+    provenance_lines,
 )
 from gradcheck_lab.results import CaseReport, Mismatch, PointReport, RunReport, Verdict
 
@@ -129,6 +130,8 @@ def case_details(case: CaseReport) -> list[str]:
         lines.append(f"  source: {escape(case.case.source)}")
     if case.message:
         lines.append(f"  {escape(case.message)}")
+    for line in provenance_lines(case.case, case.status in ("fail", "error")):
+        lines += [f"  {escape(part)}" for part in line.split("\n")]
     shown: dict[str, int] = {}
     formulas_shown: set[str] = set()  # each input's formula once per case
     for point, verdict in notable:

@@ -15,6 +15,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "arccos": jnp.arccos, "arctan": jnp.arctan, "sinh": jnp.sinh, "cosh": jnp.cosh,
     "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid, "relu": jax.nn.relu,
     "softplus": jax.nn.softplus, "erf": jsp.erf, "sign": jnp.sign,
+    "stop_gradient": jax.lax.stop_gradient,
     "gelu": lambda a, approximate: jax.nn.gelu(a, approximate=approximate == "tanh"),
     "maximum": jnp.maximum, "minimum": jnp.minimum,
 }

@@ -52,6 +52,11 @@ def _relu(a: np.ndarray) -> np.ndarray:
     return np.where(a.real > 0, a, 0 * a)
 
 
+def _stop_gradient(a: np.ndarray) -> np.ndarray:
+    # the complex step's derivative is the imaginary part: dropping it makes the derivative 0
+    return np.real(a) + 0j if np.iscomplexobj(a) else a
+
+
 def _sign(a: np.ndarray) -> np.ndarray:
     return np.sign(a.real) + 0 * a
 
@@ -61,7 +66,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "expm1": np.expm1, "sin": np.sin, "cos": np.cos, "tan": np.tan, "arcsin": np.arcsin,
     "arccos": np.arccos, "arctan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
     "tanh": np.tanh, "sigmoid": _sigmoid, "relu": _relu, "softplus": _softplus,
-    "erf": erf, "sign": _sign,
+    "erf": erf, "sign": _sign, "stop_gradient": _stop_gradient,
     "gelu": lambda a, approximate: 0.5 * a * (1 + (
         erf(a / math.sqrt(2)) if approximate == "none"
         else np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))),

@@ -7,6 +7,7 @@ Arrays of real Symbols (one per element) go in; decimal literals become exact Ra
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -14,14 +15,17 @@ import sympy as sp
 
 from gradcheck_lab.backends.base import Backend, merge_tables
 from gradcheck_lab.backends.sympy_ops import core, elementwise, linalg, reductions
-from gradcheck_lab.backends.sympy_ops.common import as_object_array, exact
+from gradcheck_lab.backends.sympy_ops.common import Decider, as_object_array, exact
 from gradcheck_lab.backends.sympy_ops.mpmath_rules import MPMATH
 
-__all__ = ["MPMATH", "TABLE", "as_object_array", "exact", "make_backend"]
+__all__ = ["MPMATH", "TABLE", "Decider", "as_object_array", "exact", "make_backend"]
 
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
     core.TABLE, elementwise.TABLE, reductions.TABLE, linalg.TABLE)
 
 
-def make_backend() -> Backend:
-    return Backend("sympy", TABLE, exact, lambda name: {"pi": sp.pi, "e": sp.E}[name])
+def make_backend(decider: Decider) -> Backend:
+    """The table with piecewise ops resolved by ``decider`` (the point's branches)."""
+    ops = {name: functools.partial(f, decider=decider) if getattr(f, "needs_decider", False)
+           else f for name, f in TABLE.items()}
+    return Backend("sympy", ops, exact, lambda name: {"pi": sp.pi, "e": sp.E}[name])

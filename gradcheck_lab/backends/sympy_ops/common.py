@@ -8,8 +8,8 @@ the unevaluated DAG is built in linear time and is exactly the same function.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import sympy as sp
@@ -116,3 +116,54 @@ def mean_all(xs: list[Any]) -> Any:
 
 def mul_all(xs: list[Any]) -> Any:
     return sp.Mul(*xs, evaluate=False) if len(xs) > 1 else xs[0]
+
+
+class Decider(Protocol):
+    """Decides a branch at the point (``numeric.branches.Resolver``): ``rule`` applied to
+    the high-precision values of ``nodes``, recorded so another point can replay it."""
+
+    def decide(self, nodes: Sequence[Any], rule: Callable[[list[Any]], Hashable]) -> Any: ...
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def deciding(f: F) -> F:
+    """Mark a table function that takes ``decider=`` (``make_backend`` passes it)."""
+    f.needs_decider = True  # type: ignore[attr-defined]
+    return f
+
+
+def signs(values: list[Any]) -> tuple[int, ...]:
+    """-1, 0 or 1 per value (NaN gives 0: the symmetric form keeps it NaN)."""
+    return tuple(int(v > 0) - int(v < 0) for v in values)
+
+
+def pair_signs(values: list[Any]) -> tuple[int, ...]:
+    """sign(a_i - b_i) for values a_0..a_n-1, b_0..b_n-1."""
+    n = len(values) // 2
+    return tuple(int(a > b) - int(a < b) for a, b in zip(values[:n], values[n:], strict=True))
+
+
+def extreme_rule(largest: bool) -> Callable[[list[Any]], tuple[int, ...]]:
+    """The indices of the largest (smallest) values: one, or several at a tie."""
+    def rule(values: list[Any]) -> tuple[int, ...]:
+        finite = [v for v in values if v == v]
+        if not finite:
+            return tuple(range(len(values)))
+        best = max(finite) if largest else min(finite)
+        return tuple(i for i, v in enumerate(values) if v == best)
+    return rule
+
+
+def mean_of(xs: Sequence[Any]) -> Any:
+    """The mean of tied branches: the symmetric subgradient at a kink."""
+    return xs[0] if len(xs) == 1 else mul(add_all(list(xs)), sp.Rational(1, len(xs)))
+
+
+def array_of(items: Sequence[Any], shape: Sequence[int]) -> np.ndarray:
+    """An object array of ``shape`` holding ``items`` in C order (never nested further)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out.reshape(tuple(shape))

@@ -23,11 +23,24 @@ def _mp_heaviside(ctx: Any, x: Any, h0: Any = None) -> Any:
     return ctx.mpf(0.5) if h0 is None else h0
 
 
+class StopGradient(sp.Function):
+    """x itself, with derivative 0 (a gradient cut)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
+
+    def _eval_is_real(self) -> bool | None:
+        return self.args[0].is_real
+
+    def _eval_evalf(self, prec: int) -> Any:
+        return self.args[0]._eval_evalf(prec)
+
+
 MPMATH: dict[type, str | Callable[..., Any]] = {
     sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan",
     sp.asin: "asin", sp.acos: "acos", sp.atan: "atan", sp.sinh: "sinh", sp.cosh: "cosh",
     sp.tanh: "tanh", sp.erf: "erf", sp.erfc: "erfc", sp.sec: "sec", sp.csc: "csc",
     sp.cot: "cot", sp.Abs: lambda ctx, x: abs(x), sp.sign: _mp_sign,
     sp.Heaviside: _mp_heaviside, sp.Max: lambda ctx, *xs: max(xs),
-    sp.Min: lambda ctx, *xs: min(xs),
+    sp.Min: lambda ctx, *xs: min(xs), StopGradient: lambda ctx, x: x,
 }

@@ -9,15 +9,22 @@ import numpy as np
 import sympy as sp
 
 from gradcheck_lab.backends.sympy_ops.common import (
+    Decider,
     add_all,
+    deciding,
     div,
     elementwise,
+    extreme_rule,
     fn,
     mean_all,
+    mean_of,
     mul_all,
     power,
     reduction,
 )
+from gradcheck_lab.backends.sympy_ops.elementwise import TABLE as ELEMENTWISE
+
+ABS = ELEMENTWISE["abs"]
 
 
 def _softmax(a: Any, axis: Any = None) -> np.ndarray:
@@ -30,26 +37,35 @@ def _logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> np.ndarray:
     return elementwise(fn(sp.log))(total)
 
 
-def _max_all(xs: list[Any]) -> Any:
-    return sp.Max(*xs, evaluate=False) if len(xs) > 1 else xs[0]
+def extreme(largest: bool) -> Callable[..., np.ndarray]:
+    """max/min over axis: the element that is largest (smallest) at the point; at a tie,
+    the mean of the tied elements (the symmetric subgradient, as torch's amax gives)."""
+    rule = extreme_rule(largest)
+
+    @deciding
+    def reduce(a: Any, axis: Any = None, keepdims: bool = False, *,
+               decider: Decider) -> np.ndarray:
+        def pick(xs: list[Any]) -> Any:
+            return mean_of([xs[i] for i in decider.decide(xs, rule)]) if len(xs) > 1 else xs[0]
+        return reduction(pick)(a, axis=axis, keepdims=keepdims)
+    return reduce
 
 
-def _min_all(xs: list[Any]) -> Any:
-    return sp.Min(*xs, evaluate=False) if len(xs) > 1 else xs[0]
-
-
-def _norm(a: Any, ord: float = 2, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    if ord == 1:
-        return reduction(add_all)(elementwise(fn(sp.Abs))(a), axis=axis, keepdims=keepdims)
+@deciding
+def _norm(a: Any, ord: float = 2, axis: Any = None, keepdims: bool = False, *,
+          decider: Decider) -> np.ndarray:
     if ord == 2:
         squares = elementwise(lambda x: power(x, sp.Integer(2)))(a)
         total = reduction(add_all)(squares, axis=axis, keepdims=keepdims)
         return elementwise(lambda x: power(x, sp.Rational(1, 2)))(total)
-    return reduction(_max_all)(elementwise(fn(sp.Abs))(a), axis=axis, keepdims=keepdims)
+    magnitudes = ABS(a, decider=decider)
+    if ord == 1:
+        return reduction(add_all)(magnitudes, axis=axis, keepdims=keepdims)
+    return extreme(True)(magnitudes, axis=axis, keepdims=keepdims, decider=decider)
 
 
 TABLE: dict[str, Callable[..., Any]] = {
     "sum": reduction(add_all), "mean": reduction(mean_all), "prod": reduction(mul_all),
-    "max": reduction(_max_all), "min": reduction(_min_all),
+    "max": extreme(True), "min": extreme(False),
     "logsumexp": _logsumexp, "norm": _norm, "softmax": _softmax,
 }

@@ -15,7 +15,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "relu": torch.relu,
     # logaddexp(x, 0) rather than F.softplus, whose threshold=20 switches to x (gradient 1)
     "softplus": lambda a: torch.logaddexp(a, torch.zeros_like(a)),
-    "erf": torch.special.erf, "sign": torch.sign,
+    "erf": torch.special.erf, "sign": torch.sign, "stop_gradient": lambda a: a.detach(),
     "gelu": lambda a, approximate: torch.nn.functional.gelu(a, approximate=approximate),
     "maximum": torch.maximum, "minimum": torch.minimum,
 }

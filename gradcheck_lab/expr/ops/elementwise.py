@@ -41,6 +41,9 @@ ROWS: list[OpSpec] = [
           keywords={"approximate": Param("none", "choice", ("none", "tanh"))},
           analytic=lambda p: p["approximate"] == "tanh"),
     unary("sign", "-1, 0 or 1", kink=zero_kink, guard=first_side),
+    OpSpec("stop_gradient", 1, 1, "x, with derivative 0: a gradient cut (torch's .detach(), "
+                                  "jax.lax.stop_gradient); finite differences hold it at the "
+                                  "point", cuts_gradient=True),
     binary("maximum", "elementwise larger of x and y", kink=pair_tie, guard=pair_side),
     binary("minimum", "elementwise smaller of x and y", kink=pair_tie, guard=pair_side),
 ]
