@@ -14,10 +14,12 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.report.common import shown_formulas
+from gradcheck_lab.results import STATUSES as RESULT_STATUSES
+from gradcheck_lab.tolerances import ROUNDOFF_ULPS
 from gradcheck_lab.results import CaseReport, Finding, Mismatch, PointReport, RunReport, Verdict
 
 SCHEMA = "gradcheck-lab/report/v1"
-STATUSES = ("pass", "fail", "kink", "xfail", "error", "skipped")
+STATUSES = RESULT_STATUSES
 
 
 def to_json(report: RunReport) -> dict[str, Any]:
@@ -86,6 +88,8 @@ def result_json(verdict: Verdict) -> dict[str, Any]:
     out["tolerance"] = (None if verdict.tolerance is None else
                         {"rtol": _float(verdict.tolerance.rtol),
                          "atol": _float(verdict.tolerance.atol)})
+    if verdict.roundoff_floor and out["tolerance"] is not None:
+        out["tolerance"]["roundoff_ulps"] = ROUNDOFF_ULPS
     out["mismatch_count"] = max(verdict.mismatch_count, len(verdict.mismatches))
     out["mismatches"] = [mismatch_json(m) for m in verdict.mismatches]
     if ran and result.error_estimate is not None:

@@ -14,8 +14,8 @@ from gradcheck_lab.report.common import case_errors, fmt_num, fmt_seconds, group
 from gradcheck_lab.report.terminal import details_text, skipped_reasons, summary_line
 from gradcheck_lab.results import CaseReport, RunReport
 
-EMOJI = {"pass": "✅", "fail": "❌", "kink": "⚠️", "xfail": "☑️", "error": "💥",
-         "skipped": "⏭️"}
+EMOJI = {"pass": "✅", "fail": "❌", "kink": "⚠️", "xfail": "☑️", "unresolved": "❔",
+         "error": "💥", "skipped": "⏭️"}
 TITLE = "gradcheck-lab"
 
 

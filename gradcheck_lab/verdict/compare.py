@@ -94,11 +94,16 @@ def judge(judging: Judging, result: MethodResult, reference: Reference | None) -
     mismatches: list[Mismatch] = []
     max_abs = max_rel = 0.0
     used_interval = False
+    unresolved: list[str] = []
+    own = estimates(result) if method == "fd" and result is not ref else {}
     for name, got, want in _quantities(result, ref):
         if got is None or want is None:
             continue
         bound = _bound(judging, tol, want, name, (result, reference))
         absolute = bound - tol.rtol * np.where(np.isfinite(want), np.abs(want), 0.0)
+        if name in own:
+            unresolved += _unresolved(name, (got, want, own[name]), bound,
+                                      _mask(name, result, ref))
         interval = None if reference.bounds is None else reference.bounds.get(name)
         if interval is not None and np.any(interval.one_sided):
             used_interval = True
@@ -117,9 +122,39 @@ def judge(judging: Judging, result: MethodResult, reference: Reference | None) -
         mismatches += found
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
     status, message = _status(mismatches, used_interval, expect_fail, judging.kinks_fail)
+    if status in ("pass", "kink") and unresolved:
+        status, message = "unresolved", (
+            f"{method}'s own error estimate is as large as the derivative at "
+            f"{len(unresolved)} element(s) ({unresolved[0]}): finite differences cannot "
+            "resolve it here, so this says nothing either way")
     mismatches.sort(key=lambda m: -(m.abs_error / m.bound if m.bound > 0 else np.inf))
     return Verdict(method, status, result, tol, max_abs, max_rel,
-                   tuple(mismatches[:MAX_MISMATCHES]), len(mismatches), message)
+                   tuple(mismatches[:MAX_MISMATCHES]), len(mismatches), message,
+                   judging.roundoff_unit(method) > 0)
+
+
+def _unresolved(name: str, numbers: tuple[np.ndarray, np.ndarray, np.ndarray],
+                bound: np.ndarray, mask: np.ndarray | None) -> list[str]:
+    """Elements that pass only thanks to fd's own error estimate, an estimate as large as
+    the exact derivative there (fd at x = 1e-300: 0 +- 2e-17 for 2e-300), as labels with
+    the numbers; such a pass means nothing."""
+    got, want, est = (np.broadcast_to(np.asarray(a, dtype=np.float64), np.shape(numbers[1]))
+                      for a in numbers)
+    widened = FD_ESTIMATE_FACTOR * np.where(np.isfinite(est), est, 0.0)
+    with np.errstate(all="ignore"):
+        err = np.abs(got - want)
+        found = (err <= bound) & (err > bound - widened) & (widened >= np.abs(want))
+    if mask is not None:
+        found &= np.broadcast_to(mask, found.shape)
+    return [f"{_label(name, idx)}: exact {want[idx]:.3g}, "
+            f"fd {got[idx]:.3g} +- {widened[idx]:.2g}" for idx in zip(*np.nonzero(found),
+                                                                   strict=True)] \
+        if found.ndim else ([f"{name}: exact {float(want):.3g}, fd {float(got):.3g} +- "
+                             f"{float(widened):.2g}"] if found else [])
+
+
+def _label(name: str, index: tuple[object, ...]) -> str:
+    return name + (f"[{', '.join(str(i) for i in index)}]" if index else "")
 
 
 def _mask(name: str, result: MethodResult, ref: MethodResult) -> np.ndarray | None:

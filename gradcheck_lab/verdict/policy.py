@@ -29,7 +29,8 @@ def judge_with_conditioning(judging: Judging, evidence: Evidence) -> PointReport
     passes only with the conditioning allowance says so in its message.
     """
     judged = judge_point(judging, evidence)
-    failing = _failing(judging, judged)
+    # fd passing only on its own estimate may pass on the floor instead
+    failing = _failing(judging, judged, ("fail", "xfail", "unresolved"))
     if judged.reference != "sympy" or not failing:
         return judged
     from gradcheck_lab.verdict.roundoff import term_magnitudes
@@ -66,9 +67,10 @@ def judge_with_conditioning(judging: Judging, evidence: Evidence) -> PointReport
                                status=worst([v.status for v in verdicts]))
 
 
-def _failing(judging: Judging, judged: PointReport) -> set[str]:
+def _failing(judging: Judging, judged: PointReport,
+             statuses: tuple[str, ...] = ("fail", "xfail")) -> set[str]:
     return {v.method for v in judged.verdicts
-            if v.status in ("fail", "xfail") and not judging.is_exact(v.method)}
+            if v.status in statuses and not judging.is_exact(v.method)}
 
 
 def _keep(again: PointReport, before: PointReport, methods: set[str]) -> PointReport:

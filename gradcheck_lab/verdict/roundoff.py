@@ -3,8 +3,9 @@ computed from (``numeric.roundoff``), on the case's exact SymPy model.
 
 An element is judged relatively (``rtol``) unless round-off of its own terms dominates:
 its bound gets ``ROUNDOFF_ULPS * eps(dtype) * magnitude`` (``tolerances``). The
-magnitudes are exact-arithmetic sweeps at the point, computed only when a float method
-fails without them (``policy``), so a passing point costs nothing more.
+magnitudes are exact-arithmetic sweeps over the point's model (``symbolic_model``),
+computed only when a float method fails without them (``policy``), so a passing point
+costs nothing more.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate_all
 from gradcheck_lab.expr.graph import Op
 from gradcheck_lab.expr.ops import OPS
-from gradcheck_lab.methods.symbolic import as_received, build
+from gradcheck_lab.methods.base import expression
+from gradcheck_lab.methods.symbolic_model import as_received, models
 from gradcheck_lab.numeric import precise_eval as pe
+from gradcheck_lab.numeric.branches import Resolver
 from gradcheck_lab.numeric.roundoff import absolute_reverse, forward_error
 
 Site = tuple[str, tuple[tuple[str, Any], ...], sp.Basic, sp.Basic]  # op, params, v, u
@@ -31,22 +34,19 @@ Site = tuple[str, tuple[tuple[str, Any], ...], sp.Basic, sp.Basic]  # op, params
 def term_magnitudes(case: Case, point: Point) -> dict[str, np.ndarray]:
     """Per checked quantity (``value`` and each differentiated input, in the shape the case
     checks), the size of the terms it is computed from, in units of eps."""
-    model = build(case)
-    subs: dict[sp.Basic, Any] = {}
-    for name, syms in model.symbols.items():
-        given = np.asarray(point.values[name])
-        for idx in np.ndindex(syms.shape):
-            subs[syms[idx]] = as_received(given[idx])
-    values = pe.evaluate(model.order, subs)
-    leaves = frozenset(subs)
+    found = models(case)
+    model, known = found.at(point)
+    values = found.evaluate(model, known)
+    leaves = frozenset(found.subs(point))
     outputs = list(model.output.ravel())
     running = forward_error(model.order, values, leaves)
     out = {"value": _floats([running[o] for o in outputs], model.output.shape)}
     injections = {}
-    for op, params, v, u in _unary_sites(case):
-        r = _own_rounding(op, params, values[u], values[v])
-        if r > 0:
-            injections[v] = (u, r)
+    for op, params, v, u in _unary_sites(case, point):
+        if u in values and v in values:
+            r = _own_rounding(op, params, values[u], values[v])
+            if r > 0:
+                injections[v] = (u, r)
     wrt = [spec.name for spec in case.wrt]
 
     def sweep(seeds: dict[sp.Basic, Any]) -> dict[str, np.ndarray]:
@@ -69,15 +69,19 @@ def _floats(values: list[Any], shape: tuple[int, ...]) -> np.ndarray:
     return np.array([float(v) for v in values], dtype=np.float64).reshape(shape)
 
 
-@lru_cache(maxsize=64)
-def _unary_sites(case: Case) -> tuple[Site, ...]:
-    """Every element of every elementwise one-argument op: (op, params, output, argument)
-    as nodes of the case's SymPy DAG (the same objects: SymPy nodes compare by structure)."""
-    nodes = evaluate_all(case.expr, make_backend(), build(case).symbols)
+def _unary_sites(case: Case, point: Point) -> list[Site]:
+    """Every element of every smooth elementwise one-argument op: (op, params, output,
+    argument) as nodes of the point's SymPy model (the same objects: SymPy nodes compare
+    by structure, and the graph is built with the same branches)."""
+    found = models(case)
+    resolver = Resolver(dict(found.subs(point)), found.budget)
+    nodes = evaluate_all(expression(case), make_backend(resolver),
+                         {**found.symbols, **found.integers(point)})
     sites: list[Site] = []
-    for node in case.expr.nodes:
+    for node in expression(case).nodes:
         spec = OPS.get(node.op) if isinstance(node, Op) else None
-        if spec is None or spec.category != "elementwise" or spec.max_args != 1:
+        if spec is None or spec.category != "elementwise" or spec.max_args != 1 \
+                or spec.piecewise:  # piecewise: linear pieces (or sqrt's, relative anyway)
             continue
         assert isinstance(node, Op)
         out = np.asarray(nodes[id(node)], dtype=object)
@@ -85,7 +89,7 @@ def _unary_sites(case: Case) -> tuple[Site, ...]:
         params = tuple(sorted(dict(node.params).items()))
         sites += [(node.op, params, sp.sympify(out[i]), sp.sympify(arg[i]))
                   for i in np.ndindex(out.shape)]
-    return tuple(sites)
+    return sites
 
 
 @lru_cache(maxsize=128)
