@@ -15,8 +15,8 @@ import numpy as np
 
 from gradcheck_lab.report.common import shown_formulas
 from gradcheck_lab.results import STATUSES as RESULT_STATUSES
-from gradcheck_lab.tolerances import ROUNDOFF_ULPS
 from gradcheck_lab.results import CaseReport, Finding, Mismatch, PointReport, RunReport, Verdict
+from gradcheck_lab.tolerances import ROUNDOFF_ULPS
 
 SCHEMA = "gradcheck-lab/report/v1"
 STATUSES = RESULT_STATUSES
