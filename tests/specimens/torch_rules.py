@@ -86,5 +86,6 @@ class WeightedSquares(torch.autograd.Function):
         return g * 2 * lam * x
 
 
-def weighted_squares(x: torch.Tensor) -> torch.Tensor:
+def weighted_squares(x: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
+    """The case passes ``lam`` too (held constant); the Function has its own copy."""
     return WeightedSquares.apply(x)
