@@ -127,7 +127,10 @@ def judge(judging: Judging, result: MethodResult, reference: Reference | None) -
             f"{method}'s own error estimate is as large as the derivative at "
             f"{len(unresolved)} element(s) ({unresolved[0]}): finite differences cannot "
             "resolve it here, so this says nothing either way")
-    mismatches.sort(key=lambda m: -(m.abs_error / m.bound if m.bound > 0 else np.inf))
+    # worst first: the most over its bound, then (ties: a relative error shared by every
+    # element) the largest absolute error
+    mismatches.sort(key=lambda m: (-(m.abs_error / m.bound if m.bound > 0 else np.inf),
+                                   -m.abs_error))
     return Verdict(method, status, result, tol, max_abs, max_rel,
                    tuple(mismatches[:MAX_MISMATCHES]), len(mismatches), message,
                    judging.roundoff_unit(method) > 0)
@@ -137,13 +140,15 @@ def _unresolved(name: str, numbers: tuple[np.ndarray, np.ndarray, np.ndarray],
                 bound: np.ndarray, mask: np.ndarray | None) -> list[str]:
     """Elements that pass only thanks to fd's own error estimate, an estimate as large as
     the exact derivative there (fd at x = 1e-300: 0 +- 2e-17 for 2e-300), as labels with
-    the numbers; such a pass means nothing."""
+    the numbers; such a pass means nothing. Where the exact derivative is 0, fd's noise
+    within its estimate is consistent with it: a pass."""
     got, want, est = (np.broadcast_to(np.asarray(a, dtype=np.float64), np.shape(numbers[1]))
                       for a in numbers)
     widened = FD_ESTIMATE_FACTOR * np.where(np.isfinite(est), est, 0.0)
     with np.errstate(all="ignore"):
         err = np.abs(got - want)
-        found = (err <= bound) & (err > bound - widened) & (widened >= np.abs(want))
+        found = (err <= bound) & (err > bound - widened) & (widened >= np.abs(want)) \
+            & (want != 0)
     if mask is not None:
         found &= np.broadcast_to(mask, found.shape)
     return [f"{_label(name, idx)}: exact {want[idx]:.3g}, "
