@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                      help="per-case time limit; a case over it (or whose worker crashes) is "
                           "'error' and the rest still runs (implies worker processes)")
+    run.add_argument("--device", metavar="DEVICE", help="run torch, JAX and implementations on "
+                     "DEVICE: cpu, cuda, cuda:N or auto (default: each case's own)")
 
     show = sub.add_parser("show", help="symbolic derivatives and every method's values for "
                                        "one case (a name found under --path) or a case file")
@@ -148,7 +150,7 @@ def _run(args: argparse.Namespace) -> int:
         jobs = (auto_jobs(len(cases), cores) if args.jobs is None
                 else args.jobs if args.jobs > 0 else cores)
         options = RunOptions(methods=methods, strict=args.strict, keyword=args.keyword,
-                             jobs=jobs, timeout=args.timeout)
+                             jobs=jobs, timeout=args.timeout, device=args.device)
         report = verify_with_progress(cases, options)
     except GradcheckError as exc:
         _error(str(exc))

@@ -66,6 +66,7 @@ class MethodResult:
     error: str | None = None
     skipped: str | None = None
     note: str = ""
+    device: str | None = None  # where a framework method ran: cpu, cuda:0, ...
 
 
 @dataclass(frozen=True)

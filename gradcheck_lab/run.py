@@ -41,17 +41,18 @@ def select(cases: Sequence[Case], keyword: str | None) -> list[Case]:
 
 def verify(target: Target, *, methods: Sequence[str] | None = None, strict: bool = False,
            keyword: str | None = None, limits: Limits = DEFAULT_LIMITS, jobs: int = 1,
-           timeout: float | None = None) -> RunReport:
+           timeout: float | None = None, device: str | None = None) -> RunReport:
     """Verify every case of ``target`` (paths and/or Case objects); ``strict`` makes kinks
     fail.
 
     ``jobs`` > 1 or a ``timeout`` (seconds per case) runs cases in worker
     processes (``parallel.run_parallel``): a crash, a hang or running out of
-    memory then costs only that case, reported as ``error``.
+    memory then costs only that case, reported as ``error``. ``device`` (``cpu``,
+    ``cuda``, ``cuda:N``, ``auto``) runs every case's torch, JAX and implementations there.
     """
     start = time.perf_counter()
     options = RunOptions(None if methods is None else tuple(methods), strict, keyword, limits,
-                         jobs, timeout)
+                         jobs, timeout, device=device)
     cases = select(load_cases(target, limits), keyword)
     reports = tuple(run_cases(cases, options))
     return RunReport(reports, time.perf_counter() - start)

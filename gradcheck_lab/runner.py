@@ -9,14 +9,13 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-import numpy as np
-
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.diagnose import diagnose
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import HVP_ABOVE, HVP_DIRECTIONS, uses_hvp, wants_hessian, wrt_size
 from gradcheck_lab.methods.registry import Method, load_method, methods_of
 from gradcheck_lab.options import DEFAULT_OPTIONS, RunOptions
+from gradcheck_lab.precision import round_to
 from gradcheck_lab.results import CaseReport, MethodResult, Status, worst
 from gradcheck_lab.trace.resolve import case_at, code_findings, resolve
 from gradcheck_lab.verdict import (
@@ -41,6 +40,9 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     """
     start = time.perf_counter()
     failed = failed or {}
+    if options.device is not None and options.device != case.device:
+        case = dataclasses.replace(case, device=options.device)
+    case = cotangent_in_dtype(case)
     methods = methods_of(case, options.methods)
     # a function given by code is traced first; code beside an expr is compared with it
     case = resolve(case, points_in_dtype(case))
@@ -103,12 +105,23 @@ def _results(case: Case, point: Point, methods: Sequence[Method],
 
 
 def points_in_dtype(case: Case) -> tuple[Point, ...]:
-    """For float32 cases, points rounded to float32 so every method sees the same inputs."""
-    if case.dtype != "float32":
+    """Points rounded once to the case's dtype (float32, float16, bfloat16), so every method,
+    the exact reference included, sees the numbers the low-precision code sees."""
+    if case.dtype == "float64":
         return case.points
-    return tuple(dataclasses.replace(p, values={k: np.asarray(v, np.float32).astype(np.float64)
+    return tuple(dataclasses.replace(p, values={k: round_to(v, case.dtype)
                                                 for k, v in p.values.items()})
                  for p in case.points)
+
+
+def cotangent_in_dtype(case: Case) -> Case:
+    """A low-precision case with its cotangent rounded once to the dtype, like its points:
+    the frameworks seed their backward pass with these numbers, so the reference must."""
+    if case.dtype == "float64" or case.cotangent is None:
+        return case
+    cotangent = round_to(case.cotangent, case.dtype)
+    cotangent.setflags(write=False)
+    return dataclasses.replace(case, cotangent=cotangent)
 
 
 def _order_message(case: Case) -> str:

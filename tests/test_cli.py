@@ -203,7 +203,7 @@ def test_validate_lists_every_problem(tmp_path: Path, cli: CliRunner) -> None:
     code, out, err = cli(["validate", str(bad1), str(tmp_path / "gone.yaml"), str(bad2),
                               str(tmp_path / "gone_too")])
     assert code == 2 and "Traceback" not in out + err
-    for needle in (f"{bad1}:4", f"{bad2}:4", "gone.yaml", "gone_too", "4 problems"):
+    for needle in (f"{bad1}:3", f"{bad1}:4", f"{bad2}:4", "gone.yaml", "gone_too", "5 problems"):
         assert needle in err, needle
 
 

@@ -26,9 +26,10 @@ from gradcheck_lab.loader.scope import Scope
 from gradcheck_lab.loader.shapes import evaluate_checked
 from gradcheck_lab.loader.yaml_nodes import line_of
 from gradcheck_lab.names import NAME_RE
+from gradcheck_lab.precision import DTYPES
 
 CASE_FIELDS = ("name", "description", "source", "inputs", "expr", "points", "cotangent",
-               "order", "dtype", "methods", "tolerance", "expect", "claims",
+               "order", "dtype", "device", "methods", "tolerance", "expect", "claims",
                "implementations", "kinks", "reference")
 RANDOM_FIELDS = ("shape", "distribution", "low", "high", "mean", "std", "seed")
 
@@ -86,11 +87,13 @@ class CaseBuilder(Scope):
         elif expr is not None:
             with self.at("expr"):
                 self.check_jacobian(inputs, output_shape)
-        for key, options in (("order", (1, 2)), ("dtype", ("float64", "float32")),
-                             ("kinks", ("allow", "fail"))):
+        for key, options in (("order", (1, 2)), ("dtype", DTYPES), ("kinks", ("allow", "fail"))):
             if key in raw:
                 with self.at(key):
                     kwargs[key] = v.choice(raw[key], key, options)
+        if "device" in raw:
+            with self.at("device"):
+                kwargs["device"] = parts.device(raw["device"], "device")
         if "claims" in raw:
             with self.at("claims"):
                 kwargs["claims"] = parts.claims(self, raw["claims"], names)
@@ -108,6 +111,7 @@ class CaseBuilder(Scope):
                     self, raw["tolerance"], case))
         if expr is not None:
             parts.check_against(self, case)  # shapes of expect and claims need the output's
+        parts.check_representable(self, case)
         return case
 
     def code(self, raw: Any) -> dict[str, Any]:

@@ -94,8 +94,10 @@ def choice(value: Any, field: str, options: Iterable[Any]) -> Any:
     """``value`` if it is one of ``options``, of the same type (``yes`` is not ``1``)."""
     options = list(options)
     if not any(type(value) is type(o) and value == o for o in options):
-        raise CaseError(f"{short(value)} is not accepted", field=field,
-                        accepted=", ".join(str(o) for o in options))
+        names = [str(o) for o in options]
+        hint = did_you_mean(value, names, 1) if isinstance(value, str) else ""
+        raise CaseError(f"{short(value)} is not accepted{hint}", field=field,
+                        accepted=", ".join(names))
     return value
 
 

@@ -7,6 +7,7 @@ import importlib.util
 import time
 import zlib
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -45,9 +46,12 @@ def as_float64(value: object) -> np.ndarray:
     """A float64 numpy copy of a number, numpy array, torch tensor or jax array."""
     detach = getattr(value, "detach", None)
     if detach is not None:  # torch: np.array(tensor) warns about __array__'s copy keyword
+        tensor: Any = detach().cpu()
+        if tensor.is_floating_point() and tensor.element_size() == 2:
+            tensor = tensor.float()  # float16, bfloat16 (numpy has none): widen, exactly
         # force: a derivative that is identically zero may come back as a ZeroTensor (the
         # double backward of abs), which numpy() refuses without it
-        value = detach().cpu().numpy(force=True)
+        value = tensor.numpy(force=True)
     return np.array(value, dtype=np.float64)
 
 

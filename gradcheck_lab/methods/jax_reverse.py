@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.case import Case, Point
+from gradcheck_lab.devices import running_on
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.methods.base import (
     as_float64,
@@ -39,7 +40,7 @@ def unavailable() -> str | None:
 def jax_dtype(case: Case) -> Any:
     import jax.numpy as jnp
 
-    return jnp.float32 if case.dtype == "float32" else jnp.float64
+    return getattr(jnp, case.dtype)  # float64, float32, float16, bfloat16: same names
 
 
 def as_function(case: Case, point: Point,
@@ -191,7 +192,8 @@ def compute(case: Case, point: Point) -> MethodResult:
     def run() -> MethodResult:
         from gradcheck_lab.backends.jax_ops import x64
 
-        with x64():  # float64 for our calls only; the caller's JAX setting is restored
+        # float64 for our calls only, on the case's device; the caller's settings are restored
+        with x64(), running_on("jax", case.device):
             return _run(case, point)
 
     return timed(NAME, run)

@@ -30,7 +30,7 @@ def unavailable() -> str | None:
 def compute(case: Case, point: Point) -> MethodResult:
     """Full Jacobian by forward mode (one JVP per input element), then reduced per case."""
     def run() -> MethodResult:
-        with grad_enabled():  # whatever the caller's grad mode; restored after
+        with grad_enabled(case.device):  # whatever the caller's grad mode; restored after
             return _run(case, point)
 
     return timed(NAME, run)

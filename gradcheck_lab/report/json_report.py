@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from gradcheck_lab.case import Tolerance
 from gradcheck_lab.report.common import shown_formulas
 from gradcheck_lab.results import STATUSES as RESULT_STATUSES
 from gradcheck_lab.results import CaseReport, Finding, Mismatch, PointReport, RunReport, Verdict
@@ -51,6 +52,8 @@ def case_json(case: CaseReport) -> dict[str, Any]:
         "description": case.case.description,
         "source": case.case.source,
         "methods": list(case.methods),
+        "dtype": case.case.dtype,
+        "device": case.case.device,
         "method_status": dict(case.method_status),
         "formulas": dict(shown_formulas(case)),
         "seconds": _float(case.seconds),
@@ -88,9 +91,7 @@ def result_json(verdict: Verdict) -> dict[str, Any]:
                           for a, row in result.hessian.items()}
     # additions
     out["seconds"] = _float(result.seconds)
-    out["tolerance"] = (None if verdict.tolerance is None else
-                        {"rtol": _float(verdict.tolerance.rtol),
-                         "atol": _float(verdict.tolerance.atol)})
+    out["tolerance"] = None if verdict.tolerance is None else _tolerance(verdict.tolerance)
     if verdict.roundoff_floor and out["tolerance"] is not None:
         out["tolerance"]["roundoff_ulps"] = ROUNDOFF_ULPS
     out["mismatch_count"] = max(verdict.mismatch_count, len(verdict.mismatches))
@@ -99,6 +100,8 @@ def result_json(verdict: Verdict) -> dict[str, Any]:
         out["error_estimate"] = {name: array(e) for name, e in result.error_estimate.items()}
     if result.note:
         out["note"] = result.note
+    if result.device is not None:
+        out["device"] = result.device
     return out
 
 
@@ -142,3 +145,11 @@ def _float(x: Any) -> float | None:
     value = float(x)
     return value if math.isfinite(value) else None
 
+
+
+def _tolerance(tol: Tolerance) -> dict[str, float | None]:
+    """``{rtol, atol}``, and ``ntol`` (times the largest reference element) where it is set."""
+    out = {"rtol": _float(tol.rtol), "atol": _float(tol.atol)}
+    if tol.ntol:
+        out["ntol"] = _float(tol.ntol)
+    return out

@@ -195,8 +195,9 @@ def verdict_lines(case: CaseReport, point: PointReport, verdict: Verdict,
         lines.append(f"    {escape(message)}")
     if verdict.status == "fail" and verdict.tolerance is not None:
         tol = verdict.tolerance
-        floor = " + round-off floor (ulps of each element's terms)" \
-            if verdict.roundoff_floor else ""
+        floor = f" + {fmt_num(tol.ntol, 3)} * max|ref|" if tol.ntol else ""
+        if verdict.roundoff_floor:
+            floor += " + round-off floor (ulps of each element's terms)"
         lines.append(f"    tolerance: |got - ref| <= {fmt_num(tol.atol, 3)} + "
                      f"{fmt_num(tol.rtol, 3)} * |ref|{floor}")
     if verdict.status == "fail" and verdict.mismatches:

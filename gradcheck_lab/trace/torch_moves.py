@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.trace.builder import Unmapped, Value
-from gradcheck_lab.trace.torch import Call, TArg, Tensors
+from gradcheck_lab.trace.torch_state import Call, TArg, Tensors
 
 Row = Callable[[Tensors, Call], "Value | list[Value]"]
 

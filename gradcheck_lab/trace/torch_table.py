@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from gradcheck_lab.trace.builder import Unmapped, Value
-from gradcheck_lab.trace.torch import Call, TArg, Tensors
 from gradcheck_lab.trace.torch_moves import COMPOSITES, MOVES, moved
+from gradcheck_lab.trace.torch_state import Call, TArg, Tensors
 
 Row = Callable[[Tensors, Call], "Value | list[Value]"]
 
