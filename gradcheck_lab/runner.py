@@ -109,7 +109,8 @@ def points_in_dtype(case: Case) -> tuple[Point, ...]:
     the exact reference included, sees the numbers the low-precision code sees."""
     if case.dtype == "float64":
         return case.points
-    return tuple(dataclasses.replace(p, values={k: round_to(v, case.dtype)
+    return tuple(dataclasses.replace(p, values={k: v if case.input[k].is_integer else
+                                                round_to(v, case.dtype)
                                                 for k, v in p.values.items()})
                  for p in case.points)
 

@@ -189,7 +189,7 @@ class ClaimMethod:
     def compute(self, case: Case, point: Point) -> MethodResult | None:
         from gradcheck_lab.methods.claims import compute_claim
 
-        return compute_claim(self.claim, point)
+        return compute_claim(self.claim, point, case)
 
     def placed(self, device: str) -> Method | None:
         return None  # evaluated with numpy in float64
