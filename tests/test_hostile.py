@@ -135,7 +135,14 @@ def problem_lines(output: str, path: Path) -> list[str]:
 
 
 def assert_nothing_written(folder: Path) -> None:
-    assert sorted(os.listdir(folder)) == [], "a payload ran"
+    """Nothing but the --lf cache (which remembers failing cases) appears."""
+    written = sorted(os.listdir(folder))
+    assert written in ([], [".gradcheck_cache"]), "a payload ran"
+    if written:
+        cache = folder / ".gradcheck_cache"
+        assert sorted(os.listdir(cache)) == [".gitignore", "README.md", "lastfailed.json"]
+        assert all(key.count("::") == 1 for key in
+                   json.loads((cache / "lastfailed.json").read_text()))
     assert not list(Path("/tmp").glob("pwned_*"))
 
 
