@@ -9,7 +9,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from gradcheck_lab.case import Case, Point
+from gradcheck_lab.case import Case, Point, ToleranceOverride
 from gradcheck_lab.diagnose import diagnose
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import HVP_ABOVE, HVP_DIRECTIONS, uses_hvp, wants_hessian, wrt_size
@@ -42,6 +42,8 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     failed = failed or {}
     if options.device is not None and options.device != case.device:
         case = dataclasses.replace(case, device=options.device)
+    if options.tolerance:
+        case = dataclasses.replace(case, tolerance=project_tolerance(case, options.tolerance))
     case = cotangent_in_dtype(case)
     methods = methods_of(case, options.methods)
     # a function given by code is traced first; code beside an expr is compared with it
@@ -102,6 +104,18 @@ def _results(case: Case, point: Point, methods: Sequence[Method],
         if result is not None:
             results[method.name] = result
     return results
+
+
+def project_tolerance(case: Case, project: Mapping[str, ToleranceOverride]
+                      ) -> dict[str, ToleranceOverride]:
+    """The project's overrides (``[tool.gradcheck-lab] tolerance``) under the case's own:
+    per key (all methods, or one method), the parts the case gives win."""
+    own = dict(case.tolerance or {})
+    names = [f.name for f in dataclasses.fields(ToleranceOverride)]
+    merged = {key: ToleranceOverride(**{
+        n: getattr(own[key], n) if key in own and getattr(own[key], n) is not None
+        else getattr(part, n) for n in names}) for key, part in project.items()}
+    return {**own, **merged}
 
 
 def points_in_dtype(case: Case) -> tuple[Point, ...]:

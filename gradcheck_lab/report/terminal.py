@@ -36,17 +36,24 @@ MAX_POINTS_SHOWN = 3  # failing points expanded per method
 MAX_FORMULA_CHARS = 300
 
 
-def render(report: RunReport, console: Console) -> None:
-    """Write the whole report: table, details of what did not pass, skips, summary line."""
-    if report.cases:
+def render(report: RunReport, console: Console, verbosity: int = 0) -> None:
+    """Write the whole report: table, details of what did not pass, skips, summary line.
+
+    ``verbosity`` -1 (``-q``): no table, only the cases that fail or error, and the summary
+    line; -2 (``-qq``): only the summary line.
+    """
+    if verbosity <= -2:
+        console.print(summary_line(report, markup=True), highlight=False)
+        return
+    if report.cases and verbosity >= 0:
         console.print(summary_table(report))
     for case in report.cases:
-        lines = case_details(case)
+        lines = case_details(case) if verbosity >= 0 or case.status in ("fail", "error") else []
         if lines:
             console.print()
             for line in lines:
                 console.print(line, highlight=False, soft_wrap=True)
-    skips = skipped_reasons(report.cases)
+    skips = skipped_reasons(report.cases) if verbosity >= 0 else []
     if skips:
         console.print()
         console.print("[dim]skipped methods:[/dim]")
