@@ -33,7 +33,7 @@ from gradcheck_lab.results import CaseReport, RunReport
 T = TypeVar("T")
 TITLE = "gradcheck-lab report"
 MAX_PICTURED = 200
-SECTION_ORDER = ("error", "fail", "kink", "xfail", "skipped", "pass")  # failing cases first
+SECTION_ORDER = ("error", "fail", "kink", "xfail", "unresolved", "skipped", "pass")  # failing first
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "kink": "#a15c00", "xfail": "#00796b",
            "unresolved": "#1565c0", "error": "#ad1457", "skipped": "#757575"}
 CSS = """
