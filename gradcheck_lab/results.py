@@ -14,9 +14,15 @@ import numpy as np
 
 from gradcheck_lab.case import Case, Point, Tolerance
 
-Status = Literal["pass", "fail", "kink", "xfail", "error", "skipped"]
-# worst first: a case's status is the worst over its results
-SEVERITY: tuple[Status, ...] = ("error", "fail", "kink", "xfail", "pass", "skipped")
+Status = Literal["pass", "fail", "kink", "xfail", "unresolved", "error", "skipped"]
+# every status, in the order reports list them
+STATUSES: tuple[Status, ...] = ("pass", "fail", "kink", "xfail", "unresolved", "error",
+                                "skipped")
+# worst first: a case's status is the worst over its results. ``unresolved`` (a method
+# that ran but cannot tell: fd whose own error estimate is as large as the derivative)
+# says less than a pass and fails nothing
+SEVERITY: tuple[Status, ...] = ("error", "fail", "kink", "xfail", "unresolved", "pass",
+                                "skipped")
 
 
 def worst(statuses: list[Status]) -> Status:
@@ -91,6 +97,7 @@ class Verdict:
     mismatches: tuple[Mismatch, ...] = ()  # worst first, capped
     mismatch_count: int = 0
     message: str = ""
+    roundoff_floor: bool = False  # bounds include the round-off floor (tolerances)
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,7 +139,7 @@ class RunReport:
     seconds: float
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in ("pass", "fail", "kink", "xfail", "error", "skipped")}
+        out: dict[str, int] = dict.fromkeys(STATUSES, 0)
         for c in self.cases:
             out[c.status] += 1
         return out

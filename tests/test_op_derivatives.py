@@ -93,6 +93,24 @@ SMOOTH: list[tuple[str, float, Derivative]] = [
     ("log_softmax([x, 0.5, -1.0])[0]", 0.2, lambda x: 1 - math.exp(x)
      / (math.exp(x) + math.exp(0.5) + math.exp(-1.0))),
     ("max([x, 0.5, 2.0 * x])", 0.7, lambda x: 2.0),
+    ("sum(cumsum([x, 2.0, 3.0]))", 1.0, lambda x: 3.0),
+    ("sum(cumprod([x, 2.0, 3.0]))", 1.5, lambda x: 1 + 2 + 6),
+    ("sort([x, 0.5, -1.0])[2]", 0.7, lambda x: 1.0),
+    ("sort([x, 0.5, -1.0])[2]", 0.2, lambda x: 0.0),
+    ("topk([x, 0.5, -1.0], 2)[1]", 0.7, lambda x: 0.0),
+    ("topk([x, 0.5, -1.0], 2)[1]", 0.2, lambda x: 1.0),
+    ("median([x, 0.5, -1.0, 2.0])", 0.7, lambda x: 0.5),
+    ("median([x, 0.5, -1.0])", 0.7, lambda x: 0.0),
+    ("einsum('i,i->', [x, 2.0], [3.0, x])", 0.4, lambda x: 5.0),
+    ("sum(pad([x, 2.0], 1, mode='edge'))", 0.4, lambda x: 2.0),
+    ("sum(pad([x, 2.0], 2, mode='reflect'))", 0.4, lambda x: 3.0),  # x 2 x 2 x 2
+    ("sum(tile([x, 1.0], 3))", 0.4, lambda x: 3.0),
+    ("sum(repeat([x, 1.0], 2))", 0.4, lambda x: 2.0),
+    ("trace(kron([[x, 1.0], [0.0, 2.0]], [[1.0, 0.0], [0.0, 3.0]]))", 0.4, lambda x: 4.0),
+    ("cross([x, 0.0, 1.0], [0.0, 1.0, 0.0])[2]", 0.4, lambda x: 1.0),
+    ("sum(tril([[x, 2.0], [3.0, x]]))", 0.4, lambda x: 2.0),
+    ("roll([x, 2.0, 3.0], 1)[1]", 0.4, lambda x: 1.0),
+    ("sum(tensordot([[x, 1.0]], [[2.0], [x]], axes=1))", 0.4, lambda x: 2.0 + 1.0),
     ("argmax([x, 0.5]) * x", 0.7, lambda x: 0.0),
 ]
 
@@ -134,6 +152,9 @@ EDGES: list[tuple[str, float, str, float]] = [
     ("std([x, 2.0 * x])", 0.0, "std at column 1", math.nan),
     ("astype(x, 'int64') * 1.0", 3.0, "astype at column 1", 0.0),
     ("argmax([x, 0.5]) * 1.0", 0.5, "argmax at column 1 (jump)", 0.0),
+    ("sort([x, 0.5])[0]", 0.5, "sort at column 1", 0.5),
+    ("topk([x, 0.5, -1.0], 1)[0]", 0.5, "topk at column 1", 0.5),
+    ("median([x, 0.5, 2.0])", 0.5, "median at column 1", 0.5),
 ]
 
 
@@ -160,7 +181,11 @@ def test_at_a_kink_the_methods_are_judged_by_the_kink_rule(text: str) -> None:
     x = next(v for k, v in point.items() if text.startswith(k))
     case = case_from(json.dumps({"name": "k", "inputs": {"x": x}, "expr": text}))
     report = verify_case(case, methods=["sympy", "fd", "torch"])
-    # floor's one-sided derivatives agree (0 + 1 on both sides): no kink to allow for
-    assert report.status == ("pass" if text.startswith("floor") else "kink"), \
-        report.method_status
+    # floor's one-sided derivatives agree (0 + 1 on both sides): no kink to allow for; fd's
+    # one-sided differences straddle the jump of the value (1 and 9.7, estimate 21 for a
+    # derivative of 1): unresolved, and the exact and torch results pass
+    if text.startswith("floor"):
+        assert report.method_status == {"sympy": "pass", "fd": "unresolved", "torch": "pass"}
+    else:
+        assert report.status == "kink", report.method_status
     assert bool(report.points[0].kinks) == (not text.startswith("floor"))

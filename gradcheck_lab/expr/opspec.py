@@ -77,6 +77,7 @@ class OpSpec:
     defaults: Mapping[str, float] = field(default_factory=dict)
     # positional order of array and static parameters together (layer_norm(x, shape, w))
     order: tuple[str, ...] = ()
+    sequence: bool = False  # the arrays come as a list first: concatenate([a, b], axis=0)
     jump: bool = False  # the output itself is discontinuous at the kink
     boolean: bool = False  # the output is a boolean array (comparisons, logical ops)
     condition: int | None = None  # which argument is a condition (where: 0)

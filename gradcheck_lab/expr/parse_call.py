@@ -36,6 +36,8 @@ def _is_none(node: ast.AST) -> bool:
 
 
 def positional_order(spec: OpSpec) -> tuple[str, ...]:
+    """Names of the positional parameters in order; ``*name``: all further ones are arrays
+    (einsum's operands); for a ``sequence`` op the first is the list of arrays."""
     if spec.order:
         return spec.order
     names = spec.array_names()
@@ -54,9 +56,19 @@ def parse_call(parser: CallParser, spec: OpSpec, node: ast.Call, depth: int,
     given: dict[str, ast.AST] = {}
     order = positional_order(spec)
     variadic: list[ast.AST] = []
+    many = not order or spec.sequence or any(n.startswith("*") for n in order)
     for i, arg in enumerate(node.args):
         if not order:
             variadic.append(arg)
+            continue
+        if i < len(order) and order[i].startswith("*"):  # einsum's operands
+            variadic.extend(node.args[i:])
+            break
+        if spec.sequence and i == 0:  # concatenate([a, b], axis=0)
+            if not isinstance(arg, (ast.List, ast.Tuple)) or not arg.elts:
+                raise parser.fail(arg, f"{fname}() takes a list of arrays first, e.g. "
+                                       f"{fname}([a, b])", accepted=accepted)
+            variadic.extend(arg.elts)
             continue
         if i >= len(order):
             if all(n not in spec.keywords for n in order):
@@ -79,7 +91,7 @@ def parse_call(parser: CallParser, spec: OpSpec, node: ast.Call, depth: int,
     for key in spec.static_positional:
         if static[key] is None:
             raise parser.fail(node, f"{fname}() needs '{key}'", accepted=accepted)
-    if not order:
+    if many:
         if not spec.min_args <= len(variadic) <= spec.max_args:
             raise parser.fail(node, f"{fname}() takes {_count(spec)} array argument(s), got "
                                     f"{len(variadic)}", accepted=accepted)

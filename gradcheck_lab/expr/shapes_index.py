@@ -15,7 +15,7 @@ from gradcheck_lab.errors import ShapeProblem
 from gradcheck_lab.expr.shapes import Params, Shape, axes_of, view_shape
 
 ARRAY_PLACE = "*"
-MAX_INDEXED = 10 ** 8  # index arrays x indexed elements: a bound before anything is made
+MAX_INDEXED = 10 ** 7  # elements an indexing may make: a bound before anything is made
 
 
 def whole(arr: Any) -> np.ndarray:
@@ -54,10 +54,12 @@ def index_values(args: Sequence[np.ndarray], params: Params) -> Shape:
                                                  else d.shape for d in dummies]))
     except ValueError as exc:
         raise ShapeProblem(f"the index arrays do not broadcast together: {exc}") from None
-    if spread * max(1, math.prod(shape)) > MAX_INDEXED:
+    consumed = math.prod(_consumed_sizes(shape, params["index"], arrays))
+    bound = spread * (math.prod(shape) // max(consumed, 1))
+    if bound > MAX_INDEXED:
         raise ShapeProblem(f"indexing an array of shape {shape} with index arrays of "
-                           f"{spread} elements could make {spread * math.prod(shape):,} "
-                           f"elements, more than {MAX_INDEXED:,}")
+                           f"{spread} elements makes up to {bound:,} elements, more than "
+                           f"{MAX_INDEXED:,}")
     try:
         return view_shape(shape, lambda a: a[key])
     except IndexError as exc:
@@ -91,6 +93,26 @@ def check_bounds(shape: Shape, index: Sequence[Any], arrays: Sequence[Any]) -> N
                 raise ShapeProblem(f"index {int(bad)} is out of range for axis {axis} of "
                                    f"shape {shape} (-{size}..{size - 1})")
         axis += 1
+
+
+def _consumed_sizes(shape: Shape, index: Sequence[Any], arrays: Sequence[Any]) -> list[int]:
+    """Sizes of the axes the index arrays take up (an integer array one, a mask its own)."""
+    sizes, axis, items = [], 0, iter(arrays)
+    for item in index:
+        if item is None:
+            continue
+        if item is Ellipsis:
+            rest = sum(1 for i in index if i is not None and i is not Ellipsis)
+            axis = len(shape) - (rest - _consumed(index, item))
+            continue
+        if isinstance(item, str) and item == ARRAY_PLACE:
+            arr = np.asarray(next(items))
+            width = arr.ndim if arr.dtype == bool else 1
+            sizes += list(shape[axis:axis + width])
+            axis += width
+            continue
+        axis += 1
+    return sizes
 
 
 def _consumed(index: Sequence[Any], ellipsis: Any) -> int:

@@ -38,9 +38,9 @@ from gradcheck_lab.results import CaseReport, RunReport
 T = TypeVar("T")
 TITLE = "gradcheck-lab report"
 MAX_PICTURED = 200
-SECTION_ORDER = ("error", "fail", "kink", "xfail", "skipped", "pass")  # failing cases first
+SECTION_ORDER = ("error", "fail", "kink", "xfail", "unresolved", "skipped", "pass")  # failing first
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "kink": "#a15c00", "xfail": "#00796b",
-           "error": "#ad1457", "skipped": "#757575"}
+           "unresolved": "#1565c0", "error": "#ad1457", "skipped": "#757575"}
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;
  margin:0 auto;max-width:1200px;padding:24px 32px;background:#fafafa}

@@ -15,10 +15,15 @@ import numpy as np
 
 from gradcheck_lab.case import Tolerance
 from gradcheck_lab.report.common import shown_formulas
+from gradcheck_lab.results import STATUSES as RESULT_STATUSES
 from gradcheck_lab.results import CaseReport, Finding, Mismatch, PointReport, RunReport, Verdict
+from gradcheck_lab.tolerances import ROUNDOFF_ULPS
 
 SCHEMA = "gradcheck-lab/report/v1"
-STATUSES = ("pass", "fail", "kink", "xfail", "error", "skipped")
+# the contract's summary keys in its order, then the statuses added since (v1 grows only)
+STATUSES = ("pass", "fail", "kink", "xfail", "error", "skipped",
+            *(s for s in RESULT_STATUSES if s not in ("pass", "fail", "kink", "xfail", "error",
+                                                      "skipped")))
 
 
 def to_json(report: RunReport) -> dict[str, Any]:
@@ -89,6 +94,8 @@ def result_json(verdict: Verdict) -> dict[str, Any]:
     # additions
     out["seconds"] = _float(result.seconds)
     out["tolerance"] = None if verdict.tolerance is None else _tolerance(verdict.tolerance)
+    if verdict.roundoff_floor and out["tolerance"] is not None:
+        out["tolerance"]["roundoff_ulps"] = ROUNDOFF_ULPS
     out["mismatch_count"] = max(verdict.mismatch_count, len(verdict.mismatches))
     out["mismatches"] = [mismatch_json(m) for m in verdict.mismatches]
     if ran and result.error_estimate is not None:

@@ -63,7 +63,10 @@ def testcase(case: CaseReport) -> ET.Element:
     elif case.status == "kink":
         out.insert(0, "kink: passes; results differ only at a non-differentiable point, "
                       "within the one-sided derivatives")
-    if case.status in ("xfail", "kink") and text:
+    elif case.status == "unresolved":
+        out.insert(0, "unresolved: passes; a method could not resolve the derivative (its "
+                      "own error estimate is as large as the derivative)")
+    if case.status in ("xfail", "kink", "unresolved") and text:
         out.append(text)
     skips = skipped_reasons([case])
     if skips:

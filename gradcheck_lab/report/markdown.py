@@ -20,8 +20,8 @@ from gradcheck_lab.report.terminal import (
 )
 from gradcheck_lab.results import CaseReport, RunReport
 
-EMOJI = {"pass": "✅", "fail": "❌", "kink": "⚠️", "xfail": "☑️", "error": "💥",
-         "skipped": "⏭️"}
+EMOJI = {"pass": "✅", "fail": "❌", "kink": "⚠️", "xfail": "☑️", "unresolved": "❔",
+         "error": "💥", "skipped": "⏭️"}
 TITLE = "gradcheck-lab"
 FOLD_WIDTH = 100
 

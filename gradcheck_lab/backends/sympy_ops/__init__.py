@@ -22,6 +22,8 @@ from gradcheck_lab.backends.sympy_ops import (
     indexing,
     linalg,
     reductions,
+    scans,
+    shape,
     special,
 )
 from gradcheck_lab.backends.sympy_ops.common import Decider, as_object_array, exact
@@ -31,7 +33,8 @@ __all__ = ["MPMATH", "TABLE", "Decider", "as_object_array", "exact", "make_backe
 
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
     core.TABLE, indexing.TABLE, conditionals.TABLE, elementwise.TABLE, special.TABLE,
-    activations.TABLE, reductions.TABLE, linalg.TABLE)
+    activations.TABLE, reductions.TABLE, scans.TABLE, shape.TABLE,
+    linalg.TABLE)
 
 
 def make_backend(decider: Decider) -> Backend:

@@ -18,12 +18,15 @@ from gradcheck_lab.backends.torch_ops import (
     indexing,
     linalg,
     reductions,
+    scans,
+    shape,
     special,
 )
 
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
     core.TABLE, indexing.TABLE, conditionals.TABLE, elementwise.TABLE, special.TABLE,
-    activations.TABLE, reductions.TABLE, linalg.TABLE)
+    activations.TABLE, reductions.TABLE, scans.TABLE, shape.TABLE,
+    linalg.TABLE)
 
 
 def make_backend(dtype: torch.dtype = torch.float64) -> Backend:

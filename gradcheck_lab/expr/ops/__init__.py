@@ -20,6 +20,8 @@ from gradcheck_lab.expr.ops import (
     indexing,
     linalg,
     reductions,
+    scans,
+    shape,
     special,
 )
 from gradcheck_lab.expr.opspec import OpSpec
@@ -27,7 +29,8 @@ from gradcheck_lab.expr.opspec import OpSpec
 __all__ = ["CONSTANTS", "OPS", "RESERVED_NAMES", "USER_FUNCTIONS", "OpSpec"]
 
 _ROWS: list[OpSpec] = [*core.ROWS, *indexing.ROWS, *conditionals.ROWS, *elementwise.ROWS,
-                       *special.ROWS, *activations.ROWS, *reductions.ROWS, *linalg.ROWS]
+                       *special.ROWS, *activations.ROWS, *reductions.ROWS, *scans.ROWS,
+                       *shape.ROWS, *linalg.ROWS]
 
 OPS: Mapping[str, OpSpec] = {row.name: row for row in _ROWS}
 if len(OPS) != len(_ROWS):  # a name in two modules: refuse to import
