@@ -36,34 +36,34 @@ def _case(name: str) -> CaseReport:
 
 REPORT = RunReport((_case(LONG), _case("mse")), 2.5)
 TABLE_60 = (
-    "case            ┃ method      ┃ status  ┃  rel err ┃    time",
-    "━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━",
-    "scaled_…ackward │ sympy       │ pass    │        0 │  12.3ms",
-    "                │ torch       │ pass    │  1.1e-16 │   1.23s",
-    "                │ claim…rsion │ fail    │   0.0625 │   0.4ms",
-    "────────────────┼─────────────┼─────────┼──────────┼────────",
-    "mse             │ sympy       │ pass    │        0 │   2.0ms",
-    "                │ fd          │ pass    │  1.5e-12 │  30.1ms",
+    "case            ┃ method       ┃ status ┃  rel err ┃    time",
+    "━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━",
+    "scaled_…ackward │ sympy        │ pass   │        0 │  12.3ms",
+    "                │ torch        │ pass   │  1.1e-16 │   1.23s",
+    "                │ claim:…rsion │ fail   │   0.0625 │   0.4ms",
+    "────────────────┼──────────────┼────────┼──────────┼────────",
+    "mse             │ sympy        │ pass   │        0 │   2.0ms",
+    "                │ fd           │ pass   │  1.5e-12 │  30.1ms",
 )
 TABLE_80 = (
-    "case                 ┃ method          ┃ status  ┃  abs err ┃  rel err ┃    time",
-    "━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━",
-    "scaled_dot…_backward │ sympy           │ pass    │        0 │        0 │  12.3ms",
-    "                     │ torch           │ pass    │  2.2e-16 │  1.1e-16 │   1.23s",
-    "                     │ claim:t…version │ fail    │     0.25 │   0.0625 │   0.4ms",
-    "─────────────────────┼─────────────────┼─────────┼──────────┼──────────┼────────",
-    "mse                  │ sympy           │ pass    │        0 │        0 │   2.0ms",
-    "                     │ fd              │ pass    │  3.1e-12 │  1.5e-12 │  30.1ms",
+    "case                 ┃ method           ┃ status ┃  abs err ┃  rel err ┃    time",
+    "━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━",
+    "scaled_dot…_backward │ sympy            │ pass   │        0 │        0 │  12.3ms",
+    "                     │ torch            │ pass   │  2.2e-16 │  1.1e-16 │   1.23s",
+    "                     │ claim:tu…version │ fail   │     0.25 │   0.0625 │   0.4ms",
+    "─────────────────────┼──────────────────┼────────┼──────────┼──────────┼────────",
+    "mse                  │ sympy            │ pass   │        0 │        0 │   2.0ms",
+    "                     │ fd               │ pass   │  3.1e-12 │  1.5e-12 │  30.1ms",
 )
 TABLE_120 = (
-    "case                                  ┃ method                         ┃ status  ┃ max abs err ┃ max rel err ┃    time",  # noqa: E501
-    "━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━",  # noqa: E501
-    "scaled_dot_product_attention_backward │ sympy                          │ pass    │           0 │           0 │  12.3ms",  # noqa: E501
-    "                                      │ torch                          │ pass    │     2.2e-16 │     1.1e-16 │   1.23s",  # noqa: E501
-    "                                      │ claim:tutorial_comment_version │ fail    │        0.25 │      0.0625 │   0.4ms",  # noqa: E501
-    "──────────────────────────────────────┼────────────────────────────────┼─────────┼─────────────┼─────────────┼────────",  # noqa: E501
-    "mse                                   │ sympy                          │ pass    │           0 │           0 │   2.0ms",  # noqa: E501
-    "                                      │ fd                             │ pass    │     3.1e-12 │     1.5e-12 │  30.1ms",  # noqa: E501
+    "case                                  ┃ method                         ┃ status ┃ max abs err ┃ max rel err ┃    time",  # noqa: E501
+    "━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━",  # noqa: E501
+    "scaled_dot_product_attention_backward │ sympy                          │ pass   │           0 │           0 │  12.3ms",  # noqa: E501
+    "                                      │ torch                          │ pass   │     2.2e-16 │     1.1e-16 │   1.23s",  # noqa: E501
+    "                                      │ claim:tutorial_comment_version │ fail   │        0.25 │      0.0625 │   0.4ms",  # noqa: E501
+    "──────────────────────────────────────┼────────────────────────────────┼────────┼─────────────┼─────────────┼────────",  # noqa: E501
+    "mse                                   │ sympy                          │ pass   │           0 │           0 │   2.0ms",  # noqa: E501
+    "                                      │ fd                             │ pass   │     3.1e-12 │     1.5e-12 │  30.1ms",  # noqa: E501
 )
 
 
@@ -91,6 +91,7 @@ def test_columns_give_way_in_order() -> None:
     assert narrow.abs_err is None and narrow.time and narrow.case >= 12
     assert layout(40, 40, 30).time is False  # below 60 even the time goes
     assert all(layout(w, 40, 30).width <= w for w in range(40, 200))
+    assert layout(80, 40, 30, len("unresolved")).status == 10  # never cut a status
 
 
 def test_piped_output_uses_columns_or_120(tmp_path: Path, cli: CliRunner, fake_runner: object,

@@ -21,7 +21,7 @@ ELLIPSIS = "…"
 SEPARATOR = 3  # " │ " between two columns (no padding at the table's edges)
 MIN_CASE, MIN_METHOD = 12, 9  # below these a name says too little
 NUMBER = 8  # fmt_num(x, 3) is at most 8 wide for a finite error: 1.23e-05
-STATUS, TIME = len("skipped"), len("123.4ms")  # fmt_seconds is at most 7 wide below 1000 s
+TIME = len("123.4ms")  # fmt_seconds is at most 7 wide below 1000 s
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,11 @@ class Layout:
     abs_err: str | None  # the column's header, or None when left out
     rel_err: str
     time: bool
+    status: int = len("status")  # the longest status shown, at least the header
 
     @property
     def width(self) -> int:
-        columns = [self.case, self.method, STATUS, max(len(self.rel_err), NUMBER)]
+        columns = [self.case, self.method, self.status, max(len(self.rel_err), NUMBER)]
         columns += [max(len(self.abs_err), NUMBER)] if self.abs_err else []
         columns += [TIME] if self.time else []
         return sum(columns) + SEPARATOR * (len(columns) - 1)
@@ -51,25 +52,28 @@ def middle(text: str, width: int) -> str:
     return text[:head] + ELLIPSIS + (text[-tail:] if tail else "")
 
 
-def layout(width: int, cases: int, methods: int) -> Layout:
-    """The widest layout that fits ``width``; ``cases``/``methods``: the longest names."""
+def layout(width: int, cases: int, methods: int, status: int = len("status")) -> Layout:
+    """The widest layout that fits ``width``; ``cases``/``methods``/``status``: the longest
+    names and status."""
     case = max(cases, len("case"))
     method = max(methods, len("method"))
-    steps = [Layout(case, method, "max abs err", "max rel err", True),
-             Layout(case, method, "abs err", "rel err", True)]
+    status = max(status, len("status"))
+    steps = [Layout(case, method, "max abs err", "max rel err", True, status),
+             Layout(case, method, "abs err", "rel err", True, status)]
     for step in steps:
         if step.width <= width:
             return step
-    candidates = [Layout(case, method, "abs err", "rel err", True),
-                  Layout(case, method, None, "rel err", True),
-                  Layout(case, method, None, "rel err", False)]
+    candidates = [Layout(case, method, "abs err", "rel err", True, status),
+                  Layout(case, method, None, "rel err", True, status),
+                  Layout(case, method, None, "rel err", False, status)]
     for step in candidates:
         fitted = _narrowed(step, width)
         if fitted is not None:
             return fitted
     last = candidates[-1]  # narrower than any sensible terminal: the names take the cut
     spare = max(width - (last.width - last.case - last.method), 8)
-    return Layout(max(spare // 2, 4), max(spare - spare // 2, 4), None, "rel err", False)
+    return Layout(max(spare // 2, 4), max(spare - spare // 2, 4), None, "rel err", False,
+                  status)
 
 
 def _narrowed(step: Layout, width: int) -> Layout | None:
@@ -83,18 +87,20 @@ def _narrowed(step: Layout, width: int) -> Layout | None:
     method = min(step.method, max(floor_method, share, room - step.case))
     case = min(step.case, max(floor_case, room - method))
     method = min(step.method, room - case)  # what the case column leaves
-    return Layout(case, method, step.abs_err, step.rel_err, step.time)
+    return Layout(case, method, step.abs_err, step.rel_err, step.time, step.status)
 
 
 def summary_table(report: RunReport, width: int, styles: dict[str, str]) -> Table:
     rows = {id(case): method_rows(case) for case in report.cases}
     longest_case = max((len(c.case.name) for c in report.cases), default=0)
     longest_method = max((len(r.method) for rs in rows.values() for r in rs), default=0)
-    fit = layout(width, longest_case, longest_method)
+    longest_status = max([len(r.status) for rs in rows.values() for r in rs]
+                         + [len(c.status) for c in report.cases], default=0)
+    fit = layout(width, longest_case, longest_method, longest_status)
     table = Table(show_edge=False, header_style="bold", pad_edge=False)
     table.add_column("case", no_wrap=True, width=fit.case, overflow="crop")
     table.add_column("method", no_wrap=True, width=fit.method, overflow="crop")
-    table.add_column("status", no_wrap=True, width=STATUS)
+    table.add_column("status", no_wrap=True, width=fit.status)
     for header in ([fit.abs_err] if fit.abs_err else []) + [fit.rel_err]:
         table.add_column(header, justify="right", no_wrap=True, width=max(len(header), NUMBER))
     if fit.time:
