@@ -43,7 +43,8 @@ GOAL_SLOWEST = 10.0  # seconds, any case
 GOAL_RATIO = 5.0  # theirs / ours, CPU seconds per case
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+def timed(command: list[str], env: dict[str, str]
+          ) -> tuple[float, float, subprocess.CompletedProcess[str]]:
     """Wall and CPU seconds (the process and every process it waited for) of ``command``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()

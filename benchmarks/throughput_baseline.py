@@ -56,10 +56,12 @@ def main(argv: list[str]) -> int:
             const_j = {k: jnp.asarray(np.asarray(v), dtype=jnp.float64)
                        for k, v in point.values.items() if k not in names}
 
-            def tf(*wrt: torch.Tensor, const: dict = const_t) -> torch.Tensor:
+            def tf(*wrt: torch.Tensor, const: dict = const_t, expr: object = expr,
+                   names: list[str] = names) -> torch.Tensor:
                 return evaluate(expr, tb, {**const, **dict(zip(names, wrt, strict=True))})
 
-            def jf(*wrt: jax.Array, const: dict = const_j) -> jax.Array:
+            def jf(*wrt: jax.Array, const: dict = const_j, expr: object = expr,
+                   names: list[str] = names) -> jax.Array:
                 return evaluate(expr, jb, {**const, **dict(zip(names, wrt, strict=True))})
 
             targs = tuple(torch.tensor(np.asarray(point.values[n]), dtype=torch.float64,

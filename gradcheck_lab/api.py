@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from gradcheck_lab.case import Case
+from gradcheck_lab.case import Case, Dtype
 from gradcheck_lab.errors import CaseFileErrors, GradientMismatch, UsageError
 from gradcheck_lab.loader import load_mapping
 from gradcheck_lab.results import CaseReport
@@ -42,10 +42,10 @@ def check(fn: Callable[..., Any], *, inputs: Mapping[str, Any], expr: str | None
           framework: Literal["torch", "jax", "numpy"] = "torch",
           reference: Callable[..., Any] | None = None,
           points: Sequence[Mapping[str, Any]] | None = None, cotangent: Any = None,
-          dtype: Literal["float64", "float32"] = "float64",
+          dtype: Dtype = "float64", device: str = "cpu",
           tolerance: Mapping[str, Any] | None = None, name: str | None = None,
           methods: Sequence[str] | None = None, kinks: Literal["allow", "fail"] = "allow",
-          order: Literal[1, 2] = 1) -> CaseReport:
+          order: Literal[1, 2] = 1, compile: bool | str = False) -> CaseReport:
     """Check ``fn`` against ``expr`` at ``inputs`` (and ``points``); raise on a mismatch.
 
     ``framework`` ``torch``/``jax``: ``fn`` is a forward function taking the
@@ -55,16 +55,23 @@ def check(fn: Callable[..., Any], *, inputs: Mapping[str, Any], expr: str | None
     reference at each point (or, when an operation cannot be mapped, differentiated
     numerically); ``reference`` (same framework) then gives the function instead of ``fn``,
     e.g. the surrogate forward of a straight-through estimator.
-    Returns the case report when the gradient passes (``pass``, ``kink``). A mismatch
-    names the calling test's file and line; pytest hides ``check()``'s own frames.
+    ``device`` (``cpu``, ``cuda``, ``cuda:N``, ``auto``): where ``fn`` runs (its inputs
+    are created there); without that device the check is skipped, which raises
+    nothing. ``compile``: check ``torch.compile(fn)`` (a backend name, or True for
+    torch's default) or ``jax.jit(fn)``. Returns the case report when the gradient
+    passes (``pass``, ``kink``) or could not run (``skipped``). A mismatch names the
+    calling test's file and line; pytest hides ``check()``'s own frames.
     """
     __tracebackhide__ = True
     label = name or getattr(fn, "__name__", "function").replace("<", "").replace(">", "")
+    trial: dict[str, Any] = {"name": API_IMPL, "framework": framework,
+                             ("gradient" if framework == "numpy"
+                              else "function"): "gradcheck_lab.api:check"}
+    if compile:
+        trial["compile"] = compile
     raw: dict[str, Any] = {"name": label, "inputs": inputs, "dtype": dtype,
-                           "kinks": kinks, "order": order,
-                           "implementations": [{"name": API_IMPL, "framework": framework,
-                                                ("gradient" if framework == "numpy"
-                                                 else "function"): "gradcheck_lab.api:check"}]}
+                           "device": device, "kinks": kinks, "order": order,
+                           "implementations": [trial]}
     if expr is not None:
         raw["expr"] = expr
     if reference is not None:

@@ -16,17 +16,28 @@ from gradcheck_lab.expr.graph import Expression
 from gradcheck_lab.limits import DEFAULT_LIMITS
 
 Framework = Literal["torch", "jax", "numpy"]
+# what torch, JAX and implementations compute in (``precision.FORMATS`` has one row each)
+Dtype = Literal["float64", "float32", "float16", "bfloat16"]
 
 
 @dataclass(frozen=True)
 class Tolerance:
-    """Element passes when ``|got - ref| <= atol + rtol * |ref|``."""
+    """Element passes when ``|got - ref| <= atol + rtol * |ref| + ntol * max|ref|``.
+
+    ``max|ref|`` is the largest reference element of the quantity judged (one input's
+    gradient, the value, one Hessian block): ``ntol`` is a floor relative to the
+    quantity's size, for round-off of terms that cancel (the half-precision rows).
+    """
 
     rtol: float
     atol: float
+    ntol: float = 0.0
 
     def bound(self, ref: np.ndarray) -> np.ndarray:
-        return self.atol + self.rtol * np.abs(ref)
+        bound = self.atol + self.rtol * np.abs(ref)
+        if self.ntol:
+            bound = bound + self.ntol * float(np.max(np.abs(ref), initial=0.0))
+        return bound
 
 
 @dataclass(frozen=True)
@@ -35,11 +46,13 @@ class ToleranceOverride:
 
     rtol: float | None = None
     atol: float | None = None
+    ntol: float | None = None
 
     def apply(self, base: Tolerance) -> Tolerance:
         return Tolerance(
             rtol=base.rtol if self.rtol is None else self.rtol,
             atol=base.atol if self.atol is None else self.atol,
+            ntol=base.ntol if self.ntol is None else self.ntol,
         )
 
 
@@ -114,6 +127,9 @@ class Implementation:
     base_dir: str = "."
     line: int | None = None
     callable: Callable[..., Any] | None = None  # given directly through the Python API
+    # torch.compile (this backend; True: torch's default) or jax.jit around the function,
+    # so the compiled forward and backward are what is checked; False: run as written
+    compile: bool | str = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,7 +174,8 @@ class Case:
     cotangent: np.ndarray | None = None
     cotangent_kind: str | None = None  # "ones", "random", "explicit"
     order: int = 1
-    dtype: Literal["float64", "float32"] = "float64"
+    dtype: Dtype = "float64"
+    device: str = "cpu"  # where torch, JAX and implementations run (devices.py)
     methods: tuple[str, ...] | None = None
     tolerance: Mapping[str, ToleranceOverride] | None = None
     claims: tuple[Claim, ...] = ()
@@ -170,6 +187,7 @@ class Case:
     # it, sympy says so and fd is the reference
     symbolic_seconds: int = DEFAULT_LIMITS.max_symbolic_seconds
     symbolic_nodes: int = DEFAULT_LIMITS.max_symbolic_nodes
+    allow_nonfinite: bool = False  # inputs may be inf or NaN (guards of logaddexp and such)
     reference: Implementation | None = None  # code defining the function (traced, not on trial)
     traced: Traced | None = None
     disagreements: tuple[str, ...] = ()
@@ -204,6 +222,21 @@ class Case:
     @property
     def is_scalar(self) -> bool:
         return self.output_shape == ()
+
+    def cotangent_value(self) -> np.ndarray | None:
+        """What a claim's ``grad`` is: the cotangent, 1 for a scalar output, and None when
+        the full Jacobian is checked (no cotangent there)."""
+        if self.cotangent is not None:
+            return np.asarray(self.cotangent)
+        return np.asarray(1.0) if self.is_scalar else None
+
+    def claim_values(self, point: Point) -> dict[str, np.ndarray]:
+        """The values a claim's formulas read at ``point``: the inputs, and ``grad``."""
+        values = {k: np.asarray(v) for k, v in point.values.items()}
+        grad = self.cotangent_value()
+        if grad is not None and "grad" not in values:
+            values["grad"] = grad
+        return values
 
     def gradient_shape(self, name: str) -> tuple[int, ...]:
         """Shape of what is checked for input ``name``: gradient/VJP, or the full Jacobian."""

@@ -5,7 +5,8 @@ its gradients with the reference's, and says what a person debugging it would
 want to know first: a constant factor (and whether it equals a size in the
 case: sum instead of mean?), a sign flip, a transposed Jacobian, an all-zero
 gradient (a detached graph), errors confined to some elements or some points,
-non-finite values, or relative errors so small they look like lower precision.
+non-finite values, or relative errors so small they look like lower precision (the
+round-off of float32, float16 or bfloat16, each known by its unit round-off).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradcheck_lab.precision import FORMATS, HALF_DTYPES, FloatFormat, holds, roundoff_like
 from gradcheck_lab.results import CaseReport, Finding, Verdict
+from gradcheck_lab.tolerances import expression_depth
 
 FAILED = ("fail", "xfail")
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
@@ -144,7 +147,10 @@ def _ratio(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | Non
         return None
     ratios = got[nonzero] / ref[nonzero]
     r = float(np.median(ratios))
-    if abs(r - 1.0) < 1e-5 or not np.allclose(ratios, r, rtol=1e-6, atol=0):  # near 1: precision
+    # a constant factor up to the case dtype's round-off (16 u: 7.8e-3 in float16)
+    noise = 16 * FORMATS[report.case.dtype].unit_roundoff
+    if abs(r - 1.0) < max(1e-5, noise) or not np.allclose(ratios, r, rtol=max(1e-6, noise),
+                                                           atol=0):  # near 1: precision
         return None
     if math.isclose(r, -1.0, rel_tol=1e-9):
         return Finding("sign", method, "the sign is flipped everywhere (-1 x the reference): "
@@ -166,12 +172,32 @@ def _ratio(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | Non
 def _precision(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
     worst = max((m.rel_error for p in pairs for m in p.verdict.mismatches
                  if math.isfinite(m.rel_error)), default=math.inf)
-    if not 1e-12 < worst <= 1e-5:
+    dtype = report.case.dtype
+    got = np.concatenate([p.got.ravel() for p in pairs])
+    like = roundoff_like(worst, dtype, got) if math.isfinite(worst) else None
+    if like is not None and (like.name == dtype or like.name in HALF_DTYPES):
+        return Finding("precision", method, _roundoff(worst, like, got, report))
+    if dtype != "float64" or not 1e-12 < worst <= 1e-5:
         return None
     hint = (" (float32 round-off is about 6e-8: a float32 step in the backward?)"
             if worst < 100 * FLOAT32_EPS else "")
     return Finding("precision", method, f"relative errors of at most {worst:.2g}: close, "
                                         f"but beyond float64 round-off{hint}")
+
+
+def _roundoff(worst: float, like: FloatFormat, got: np.ndarray, report: CaseReport) -> str:
+    """Errors the size of ``like``'s round-off: of the case's own dtype, or of a lower one."""
+    dtype = report.case.dtype
+    units = f"{worst / like.unit_roundoff:.2g} u, u = {like.unit_roundoff:.2g}"
+    if like.name == dtype:
+        depth = expression_depth(report.case.expr)
+        return (f"relative errors of at most {worst:.2g}: errors like {dtype} round-off "
+                f"({units}), beyond the tolerance: more roundings than the expression's depth "
+                f"({depth}) suggests (raise tolerance), or a small real error?")
+    held = " (every value is a " + like.name + " number)" if holds(got, like.name) else ""
+    return (f"relative errors of at most {worst:.2g}: errors like {like.name} round-off "
+            f"({units}){held}: a {like.name} step in a {dtype} computation (autocast, a "
+            "half-precision kernel)?")
 
 
 def _where_points(method: str, report: CaseReport) -> Finding | None:

@@ -16,3 +16,10 @@ TARGET_RE = re.compile(TARGET_PATTERN)
 CLAIM_PREFIX = "claim:"  # method names of claims: claim:NAME
 IMPL_PREFIX = "impl:"  # and of implementations: impl:NAME
 EXPECT_METHOD = "expect"
+
+# where torch and JAX run: a case's `device`, `--device`, and the part after '@' of a
+# device-qualified method (torch@cuda, impl:NAME@cuda:1)
+DEVICE_PATTERN = r"^(cpu|cuda|cuda:[0-9]+|auto)$"
+DEVICE_RE = re.compile(DEVICE_PATTERN)
+DEVICE_SEPARATOR = "@"
+DEVICES_ACCEPTED = "cpu, cuda, cuda:N (N = 0, 1, ...), auto"

@@ -137,12 +137,15 @@ def _blame(slot: _Slot, failure: str, case: Case, elapsed: float
     return None, Resume({**slot.resume.failed, step: message}, dict(slot.known))
 
 
-def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress | None = None
-                 ) -> list[CaseReport]:
+def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress | None = None,
+                 starting: Callable[[Case], object] | None = None) -> list[CaseReport]:
     """Reports in the order of ``cases``; a case whose worker dies or times out is ``error``
-    in the step that hung (see the module's docstring).
+    in the step that hung (see the module's docstring). ``starting(case)`` is called as
+    each case goes to a worker (not again when it runs again after a crash or hang).
 
     ``options.jobs`` workers (at most one per case); ``options.timeout`` seconds per case.
+    With ``options.exitfirst``, the first failing case stops the run: cases still running
+    are dropped, and only the finished ones are reported.
     """
     timeout = options.timeout
     ctx = multiprocessing.get_context("spawn")
@@ -154,12 +157,20 @@ def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress 
         reports[index] = report
         if progress is not None:
             progress(report)
+        if options.exitfirst and report.status in ("fail", "error"):
+            pending.clear()
 
     try:
-        while len(reports) < len(cases):
+        while len(reports) < len(cases) and (pending or any(s.index is not None
+                                                            for s in slots)):
+            if options.exitfirst and any(r.status in ("fail", "error")
+                                         for r in reports.values()):
+                break  # the workers still running are stopped below
             for slot in slots:
                 if slot.index is None and pending:
                     index, resume = pending.pop()
+                    if starting is not None and not resume.failed:
+                        starting(cases[index])
                     slot.assign(index, cases[index], resume)
             for i, slot in enumerate(slots):
                 if slot.index is None:
@@ -205,4 +216,4 @@ def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress 
                 slot.conn.send(None)
             slot.process.join(timeout=2)
             slot.stop()
-    return [reports[i] for i in range(len(cases))]
+    return [reports[i] for i in range(len(cases)) if i in reports]

@@ -11,7 +11,6 @@ already done (``Resume``). The seconds of each step are the report's ``timings``
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,14 +18,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import numpy as np
-
-from gradcheck_lab.case import Case, Point
+from gradcheck_lab import timing
+from gradcheck_lab.case import Case, Point, ToleranceOverride
 from gradcheck_lab.diagnose import diagnose
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import HVP_ABOVE, HVP_DIRECTIONS, uses_hvp, wants_hessian, wrt_size
 from gradcheck_lab.methods.registry import Method, load_method, methods_of
 from gradcheck_lab.options import DEFAULT_OPTIONS, RunOptions
+from gradcheck_lab.precision import round_to
 from gradcheck_lab.results import CaseReport, MethodResult, Status, worst
 from gradcheck_lab.trace.resolve import case_at, code_findings, resolve
 from gradcheck_lab.verdict import (
@@ -115,7 +114,13 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     resume = resume or Resume(failed=failed or {})
     observer = observer or _Notifier(notify)
     clock = _Clock()
+    if options.device is not None and options.device != case.device:
+        case = dataclasses.replace(case, device=options.device)
+    if options.tolerance:
+        case = dataclasses.replace(case, tolerance=project_tolerance(case, options.tolerance))
+    case = cotangent_in_dtype(case)
     methods = methods_of(case, options.methods)
+    overhead = _import_frameworks(methods, resume.failed, observer)  # no method's time
     # a function given by code is traced first; code beside an expr is compared with it
     case = resolve(case, points_in_dtype(case))
     judging = Judging(case, {m.name: m for m in methods}, options.strict or case.kinks == "fail")
@@ -131,12 +136,11 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
                                                             "the reference is "
                                                             + case.reference_source)
                        for m in methods if m.needs_expression and m.name not in preset})
-    _import_frameworks([m for m in methods if m.name not in preset], observer, clock)
     points = []
     for point in points_in_dtype(case):
         checked = case_at(case, point)  # a traced function: the graph traced at this point
-        results = _results(checked, point, methods, (preset, resume.known), observer=observer,
-                           clock=clock)
+        results = _results(checked, point, methods, (preset, resume.known),
+                           Accounts(observer, clock, overhead))
         kinks = kinks_at(checked.expr, point.values)
         probe = results.get("fd") or resume.known.get(("fd", point.index))
         if probe is None and (kinks or not usable(results.get("sympy"))) \
@@ -161,11 +165,11 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     notes = [note for note in (_order_message(case),
                                *(resume.failed[p] for p in PHASES if p in resume.failed)) if note]
     report = CaseReport(case, worst(list(method_status.values())), tuple(points), names,
-                        method_status, message="; ".join(notes))
+                        method_status, message="; ".join(notes), overhead=overhead)
 
     def stamped(report: CaseReport) -> CaseReport:
-        return dataclasses.replace(report, seconds=time.perf_counter() - start,
-                                   timings=dict(clock.seconds))
+        seconds = time.perf_counter() - start - sum(overhead.values())
+        return dataclasses.replace(report, seconds=max(seconds, 0.0), timings=dict(clock.seconds))
 
     observer.judged(stamped(report))
     if FORMULAS not in resume.failed and "sympy" in names and any(
@@ -185,25 +189,19 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     return stamped(report)
 
 
-def _import_frameworks(methods: Sequence[Method], observer: Observer, clock: _Clock) -> None:
-    """Import each method's framework before its first point, timed as ``import:MODULE``
-    (a hang or crash here is the method's)."""
-    for method in methods:
-        missing = [m for m in method.imports if m not in sys.modules]
-        if not missing:
-            continue
-        observer.step(method.name, 0)
-        with clock(f"import:{method.imports[0]}"):
-            for module in missing:
-                try:
-                    importlib.import_module(module)
-                except Exception:  # noqa: BLE001 - the method reports it when it runs
-                    break
+@dataclass(frozen=True)
+class Accounts:
+    """Where a method's step is reported and its seconds go: the observer, the step clock,
+    and the case's overhead (JAX's compilation is taken out of the method's time)."""
+
+    observer: Observer
+    clock: _Clock
+    overhead: dict[str, float]
 
 
 def _results(case: Case, point: Point, methods: Sequence[Method],
              given: tuple[Mapping[str, MethodResult], Mapping[tuple[str, int], MethodResult]],
-             *, observer: Observer, clock: _Clock) -> dict[str, MethodResult]:
+             accounts: Accounts) -> dict[str, MethodResult]:
     """Each method's result at ``point``; ``given``: results known without running (by
     method, and by method and point)."""
     preset, known = given
@@ -215,22 +213,76 @@ def _results(case: Case, point: Point, methods: Sequence[Method],
         if method.name in preset:
             results[method.name] = preset[method.name]
             continue
-        observer.step(method.name, point.index)
-        with clock(f"method:{method.name}"):
+        accounts.observer.step(method.name, point.index)
+        compiled = timing.compile_seconds()
+        key = f"method:{method.name}"
+        with accounts.clock(key):
             result = method.compute(case, point)
+        spent = timing.compile_seconds() - compiled
+        if spent > 0:
+            accounts.overhead[timing.COMPILATION] = \
+                accounts.overhead.get(timing.COMPILATION, 0.0) + spent
+            accounts.clock.seconds[key] = max(accounts.clock.seconds[key] - spent, 0.0)
+            if result is not None:
+                result = dataclasses.replace(result, seconds=max(result.seconds - spent, 0.0))
         if result is not None:
             results[method.name] = result
-            observer.result(point.index, result)
+            accounts.observer.result(point.index, result)
     return results
 
 
+def _import_frameworks(methods: Sequence[Method], failed: Mapping[str, str],
+                       observer: Observer) -> dict[str, float]:
+    """Import the frameworks ``methods`` run in now, timed: the first method to need one
+    would otherwise carry its import (torch about 1.2 s). ``{"import torch": s}`` for the
+    ones this process had not imported. A hang or crash here is the first method's that
+    needs the framework."""
+    needed: dict[str, str] = {}
+    for m in methods:
+        name = getattr(m, "framework", None)
+        if m.name not in failed and name in timing.FRAMEWORKS:
+            needed.setdefault(name, m.name)
+    out = {}
+    for name in sorted(needed):
+        if name not in sys.modules:
+            observer.step(needed[name], 0)
+        seconds = timing.import_framework(name)
+        if seconds is not None:
+            out[f"import {name}"] = seconds
+    return out
+
+
+def project_tolerance(case: Case, project: Mapping[str, ToleranceOverride]
+                      ) -> dict[str, ToleranceOverride]:
+    """The project's overrides (``[tool.gradcheck-lab] tolerance``) under the case's own:
+    per key (all methods, or one method), the parts the case gives win."""
+    own = dict(case.tolerance or {})
+    names = [f.name for f in dataclasses.fields(ToleranceOverride)]
+    merged = {key: ToleranceOverride(**{
+        n: getattr(own[key], n) if key in own and getattr(own[key], n) is not None
+        else getattr(part, n) for n in names}) for key, part in project.items()}
+    return {**own, **merged}
+
+
 def points_in_dtype(case: Case) -> tuple[Point, ...]:
-    """For float32 cases, points rounded to float32 so every method sees the same inputs."""
-    if case.dtype != "float32":
+    """Points rounded once to the case's dtype (float32, float16, bfloat16), so every method,
+    the exact reference included, sees the numbers the low-precision code sees."""
+    if case.dtype == "float64":
         return case.points
-    return tuple(dataclasses.replace(p, values={k: np.asarray(v, np.float32).astype(np.float64)
+    return tuple(dataclasses.replace(p, values={k: v if case.input[k].is_integer else
+                                                round_to(v, case.dtype)
                                                 for k, v in p.values.items()})
                  for p in case.points)
+
+
+def cotangent_in_dtype(case: Case) -> Case:
+    """A low-precision case with its cotangent rounded once to the dtype, like its points:
+    the frameworks seed their backward pass with these numbers, so the reference must."""
+    if case.dtype == "float64" or case.cotangent is None:
+        return case
+    cotangent = round_to(case.cotangent, case.dtype)
+    cotangent.setflags(write=False)
+    return dataclasses.replace(case, cotangent=cotangent)
 
 
 def _order_message(case: Case) -> str:

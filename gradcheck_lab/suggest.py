@@ -35,10 +35,11 @@ def allowed_edits(word: str) -> int:
     return min(len(word) - 1, 1 if len(word) <= 5 else 2)
 
 
-def close_name(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate nearest ``word`` within its allowed edits (the first on ties), or None."""
+def close_name(word: str, candidates: Iterable[str], max_edits: int = 2) -> str | None:
+    """The candidate nearest ``word`` within its allowed edits and ``max_edits`` (the first on
+    ties), or None."""
     word = word[:100]  # a hostile name may be a megabyte long
-    limit = allowed_edits(word)
+    limit = min(allowed_edits(word), max_edits)
     best: tuple[int, str] | None = None
     for candidate in candidates:
         if abs(len(candidate) - len(word)) > limit or candidate == word:
@@ -49,9 +50,10 @@ def close_name(word: str, candidates: Iterable[str]) -> str | None:
     return best[1] if best else None
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` or ``""``."""
-    near = close_name(word, candidates)
+def did_you_mean(word: str, candidates: Iterable[str], max_edits: int = 2) -> str:
+    """``"; did you mean 'x'?"`` or ``""``. Values of a fixed list (``float16`` among
+    ``float64, float32``) take ``max_edits=1``: two edits there make another value."""
+    near = close_name(word, candidates, max_edits)
     return f"; did you mean '{near}'?" if near else ""
 
 

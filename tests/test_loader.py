@@ -368,20 +368,28 @@ def test_input_name_not_an_identifier(tmp_path: Path) -> None:
     ("'1.0'", None),  # quoted numbers are read as numbers, like rtol: 1e-6
     ("true", "expected a number, got True"),
     ("null", "expected a number, got nothing (null)"),
-    ("{wrong: 1}", "unknown field 'wrong'"),
 ])
 def test_bad_input_values(tmp_path: Path, value: str, message: str | None) -> None:
     text = f"name: a\nexpr: sum(x)\ninputs:\n  x: {value}\n"
     if message is None:
         assert float(load_one(tmp_path, text).input["x"].value) == 1.0
         return
-    field = "inputs.x.wrong" if "wrong" in value else "inputs.x"
-    error = problem(tmp_path, text, line=4, field=field)
+    error = problem(tmp_path, text, line=4, field="inputs.x")
     assert message in error.message
     if "ragged" in message:
         assert error.accepted == "a rectangular nested list of numbers"
     if "hello" in message:
         assert error.accepted == "a finite number such as 1, 0.5, 1.0e-6"
+
+
+def test_unknown_field_of_an_input_and_no_value(tmp_path: Path) -> None:
+    errors = problems(write(tmp_path, "c.yaml", "name: a\nexpr: x\ninputs:\n  x: {wrong: 1}\n"))
+    assert [(e.line, e.field, e.message) for e in errors] == [
+        (4, "inputs.x.wrong", "unknown field 'wrong'"),
+        (4, "inputs.x", "give exactly one of 'value' and 'random'")]
+    # a typo of a field is one problem, not also a missing field
+    errors = problems(write(tmp_path, "d.yaml", "name: a\nexpr: x\ninputs:\n  x: {valeu: 1}\n"))
+    assert [e.message for e in errors] == ["unknown field 'valeu'; did you mean 'value'?"]
 
 
 @pytest.mark.parametrize(("spec", "line", "field", "message"), [
@@ -497,7 +505,7 @@ def test_bad_cotangent(tmp_path: Path, cot: str, message: str, accepted: str | N
 
 
 @pytest.mark.parametrize(("key", "value", "accepted"), [
-    ("dtype", "float16", "float64, float32"),
+    ("dtype", "float8", "float64, float32, float16, bfloat16"),
     ("order", "3", "1, 2"),
     ("order", "'2'", "1, 2"),
     ("kinks", "maybe", "allow, fail"),
@@ -557,7 +565,7 @@ def test_bad_tolerance(tmp_path: Path, tol: str, line: int, field: str, message:
                     line=line, field=field)
     assert message in error.message
     if "pytorch" in message:
-        assert (error.accepted or "").startswith("rtol, atol, sympy, fd")
+        assert (error.accepted or "").startswith("rtol, atol, ntol, sympy, fd")
 
 
 def test_expect_grad_for_an_input_held_constant(tmp_path: Path) -> None:
@@ -825,7 +833,7 @@ def test_moderate_yaml_nesting_loads() -> None:
 def test_load_paths_lists_every_problem(tmp_path: Path) -> None:
     write(tmp_path, "good.yaml", "name: good\ninputs: {x: 1.0}\nexpr: x\n")
     write(tmp_path, "bad1.yaml", "name: bad1\ninputs: {x: 1.0}\nexpr: frob(x)\n")
-    write(tmp_path, "bad2.yml", "name: bad2\ninputs: {x: 1.0}\nexpr: x\ndtype: float16\n")
+    write(tmp_path, "bad2.yml", "name: bad2\ninputs: {x: 1.0}\nexpr: x\ndtype: float8\n")
     (tmp_path / "sub").mkdir()
     write(tmp_path / "sub", "bad3.yaml", "name: [\n")
     write(tmp_path, "notes.txt", "not a case file at all")  # not *.yaml: not collected

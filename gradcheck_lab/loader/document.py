@@ -15,6 +15,7 @@ from gradcheck_lab.case import Case
 from gradcheck_lab.errors import CaseError, CaseFileErrors
 from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
 from gradcheck_lab.loader.case_builder import CaseBuilder
+from gradcheck_lab.loader.problems import build_all_problems
 from gradcheck_lab.loader.scope import line_of_key
 from gradcheck_lab.loader.yaml_nodes import YList, YMap, load_yaml
 
@@ -69,13 +70,20 @@ def load_document(data: Any, file: str, base_dir: str = ".",
     cases, errors = [], []
     for index, raw in enumerate(raws):
         prefix = f"cases[{index}]." if len(raws) > 1 or "cases" in data else ""
+        line = getattr(raw, "line", None) or line_of_key(raws, index)
+
+        def build(data: Any, prefix: str = prefix, line: int | None = line) -> Case:
+            try:
+                return CaseBuilder(data, file, base_dir, limits, prefix).build()
+            except CaseError as exc:
+                raise exc.located(file=file, line=line) from None
+
         try:
-            cases.append(CaseBuilder(raw, file, base_dir, limits, prefix).build())
-        except CaseError as exc:
-            errors.append(exc.located(file=file, line=getattr(raw, "line", None)
-                                      or line_of_key(raws, index)))
-    if errors:
-        raise CaseFileErrors(errors)
+            cases.append(build_all_problems(build, raw, file, prefix))
+        except CaseFileErrors as exc:
+            errors.extend(exc.errors)
+    if errors:  # every independent problem of the file, in line order
+        raise CaseFileErrors(sorted(errors, key=lambda e: (e.line is None, e.line or 0)))
     return cases
 
 

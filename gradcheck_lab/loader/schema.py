@@ -17,14 +17,18 @@ from typing import Any
 from gradcheck_lab.expr.ops import RESERVED_NAMES
 from gradcheck_lab.limits import DEFAULT_LIMITS
 from gradcheck_lab.loader.case_builder import CASE_FIELDS
-from gradcheck_lab.methods.registry import BUILTIN_METHODS
+from gradcheck_lab.loader.parts import BACKEND_NAME, TOLERANCE_PARTS
+from gradcheck_lab.methods.registry import BUILTIN_METHODS, PLACEABLE
 from gradcheck_lab.names import (
     CLAIM_PREFIX,
+    DEVICE_PATTERN,
+    DEVICE_SEPARATOR,
     EXPECT_METHOD,
     IMPL_PREFIX,
     NAME_PATTERN,
     TARGET_PATTERN,
 )
+from gradcheck_lab.precision import DTYPES
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # YAML 1.1 reads 1e-6 (no dot) as text; the loader accepts such text as a number
@@ -33,6 +37,10 @@ NONNEGATIVE_TEXT = r"^\s*\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _SUFFIX = NAME_PATTERN.lstrip("^")
 METHOD_PATTERN = f"^({CLAIM_PREFIX.rstrip(':')}|{IMPL_PREFIX.rstrip(':')}):{_SUFFIX}"
+_DEVICE = DEVICE_PATTERN.strip("^$")
+# torch@cuda, impl:NAME@cuda:1: a framework method placed on a device
+PLACED_PATTERN = (f"^({'|'.join(PLACEABLE)}|{IMPL_PREFIX.rstrip(':')}:{_SUFFIX.rstrip('$')})"
+                  f"{DEVICE_SEPARATOR}{_DEVICE}$")
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -42,9 +50,10 @@ def _ref(name: str) -> dict[str, str]:
 def _defs() -> dict[str, Any]:
     number = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": FLOAT_TEXT}]}
     method_name = {"anyOf": [{"enum": [*BUILTIN_METHODS, EXPECT_METHOD]},
-                             {"type": "string", "pattern": METHOD_PATTERN}]}
-    pair = {"type": "object", "additionalProperties": False,
-            "properties": {"rtol": _ref("nonnegative"), "atol": _ref("nonnegative")}}
+                             {"type": "string", "pattern": METHOD_PATTERN},
+                             {"type": "string", "pattern": PLACED_PATTERN}]}
+    parts = {key: _ref("nonnegative") for key in TOLERANCE_PARTS}
+    pair = {"type": "object", "additionalProperties": False, "properties": parts}
     return {
         "number": {**number, "description": "a finite number (1e-6 written without a dot is "
                                             "accepted too)"},
@@ -69,7 +78,10 @@ def _defs() -> dict[str, Any]:
                 "type": "object", "additionalProperties": False,
                 "properties": {"value": _ref("array"), "random": _ref("random"),
                                "wrt": {"type": "boolean", "default": True,
-                                       "description": "false holds the input constant"}},
+                                       "description": "false holds the input constant"},
+                               "dtype": {"enum": ["float64", "int64"], "default": "float64",
+                                         "description": "int64: labels, indices (never "
+                                                        "differentiated)"}},
                 "oneOf": [{"required": ["value"]}, {"required": ["random"]}]}]},
         "expect": {
             "type": "object", "additionalProperties": False,
@@ -80,14 +92,14 @@ def _defs() -> dict[str, Any]:
         "method": method_name,
         "tolerance": {
             "type": "object", "additionalProperties": pair,
-            "description": "{rtol, atol} for all methods, or per method",
-            "properties": {"rtol": _ref("nonnegative"), "atol": _ref("nonnegative")},
-            "propertyNames": {"anyOf": [{"enum": ["rtol", "atol"]}, method_name]}},
+            "description": "{rtol, atol, ntol} for all methods, or per method",
+            "properties": parts,
+            "propertyNames": {"anyOf": [{"enum": list(TOLERANCE_PARTS)}, method_name]}},
         "claim": {
             "type": "object", "minProperties": 1,
             "description": "input name -> gradient formula; expect: fail marks a wrong claim",
             "properties": {"expect": {"const": "fail"}},
-            "additionalProperties": {"type": "string"},
+            "additionalProperties": {"type": ["string", "number"]},
             "propertyNames": {"pattern": IDENTIFIER}},
         "implementation": {
             "type": "object", "additionalProperties": False, "required": ["name", "framework"],
@@ -98,7 +110,12 @@ def _defs() -> dict[str, Any]:
                              "description": "forward function, package.module:attr"},
                 "gradient": {"type": "string", "pattern": TARGET_PATTERN,
                              "description": "numpy gradient function, package.module:attr"},
-                "expect": {"const": "fail"}},
+                "expect": {"const": "fail"},
+                "compile": {"anyOf": [{"type": "boolean"},
+                                      {"type": "string", "pattern": BACKEND_NAME}],
+                            "default": False,
+                            "description": "check the compiled function: torch.compile "
+                                           "(true, or a backend name) or jax.jit (true)"}},
             "if": {"properties": {"framework": {"const": "numpy"}}},
             "then": {"required": ["gradient"], "not": {"required": ["function"]}},
             "else": {"required": ["function"], "not": {"required": ["gradient"]}}},
@@ -127,7 +144,11 @@ def _case() -> dict[str, Any]:
                       "description": "for a non-scalar output: check the vector-Jacobian "
                                      "product with this cotangent"},
         "order": {"enum": [1, 2], "default": 1},
-        "dtype": {"enum": ["float64", "float32"], "default": "float64"},
+        "dtype": {"enum": list(DTYPES), "default": "float64",
+                  "description": "what torch, JAX and implementations compute in"},
+        "device": {"type": "string", "pattern": DEVICE_PATTERN, "default": "cpu",
+                   "description": "where torch, JAX and implementations run: cpu, cuda, "
+                                  "cuda:N, or auto (the accelerator when present)"},
         "methods": {"description": "methods to run (default: all installed)",
                     "anyOf": [{"type": "array", "minItems": 1, "items": _ref("method")},
                               {"type": "string", "minLength": 1,
@@ -147,6 +168,14 @@ def _case() -> dict[str, Any]:
                            "surrogate forward): traced for the exact reference, not on trial",
             "properties": {"framework": {"enum": ["torch", "jax"]},
                            "function": {"type": "string", "pattern": TARGET_PATTERN}}},
+        "let": {"type": "object", "additionalProperties": {"type": ["string", "number"]},
+                "propertyNames": {"pattern": IDENTIFIER,
+                                  "not": {"enum": ["e", "expect", "grad", "inf", "pi",
+                                                   "result"]}},
+                "description": "named subexpressions, in order: name -> expression over the "
+                               "inputs and earlier names, shared once in the graph"},
+        "allow_nonfinite": {"type": "boolean", "default": False,
+                            "description": "inputs may be .inf, -.inf or .nan"},
     }
     missing = set(CASE_FIELDS) ^ set(fields)
     if missing:  # the loader grew or lost a field: the schema must follow
@@ -207,6 +236,8 @@ claims:                    # hand-written gradient formulas put on trial
 # expect: {{value: 14.25, grad: {{w: [-25.0, -32.0]}}}}  # numbers quoted from a source
 # methods: [sympy, fd, claim:by_hand, expect]    # default: sympy, fd, torch, jax,
 #                                                 # every claim, and expect when given
+# dtype: float32         # torch and JAX in float32 (or float16, bfloat16); default float64
+# device: cuda           # torch and JAX on the GPU (cpu, cuda, cuda:N, auto); default cpu
 # tolerance: {{rtol: 1.0e-7}}                      # or per method: {{torch: {{rtol: 1.0e-6}}}}
 # cotangent: ones        # for a non-scalar output: check this vector-Jacobian product
 # kinks: fail            # results at non-differentiable points fail instead of 'kink'

@@ -7,6 +7,7 @@ import importlib.util
 import time
 import zlib
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -45,9 +46,12 @@ def as_float64(value: object) -> np.ndarray:
     """A float64 numpy copy of a number, numpy array, torch tensor or jax array."""
     detach = getattr(value, "detach", None)
     if detach is not None:  # torch: np.array(tensor) warns about __array__'s copy keyword
+        tensor: Any = detach().cpu()
+        if tensor.is_floating_point() and tensor.element_size() == 2:
+            tensor = tensor.float()  # float16, bfloat16 (numpy has none): widen, exactly
         # force: a derivative that is identically zero may come back as a ZeroTensor (the
         # double backward of abs), which numpy() refuses without it
-        value = detach().cpu().numpy(force=True)
+        value = tensor.numpy(force=True)
     return np.array(value, dtype=np.float64)
 
 
@@ -131,4 +135,6 @@ def split_hessian(case: Case, matrix: np.ndarray) -> dict[str, dict[str, np.ndar
 
 
 def point_arrays(point: Point) -> dict[str, np.ndarray]:
-    return {k: np.array(v, dtype=np.float64) for k, v in point.values.items()}
+    """Copies of the point's values: float64, and int64 for integer inputs."""
+    return {k: np.array(v, dtype=np.int64 if np.asarray(v).dtype.kind in "iu" else np.float64)
+            for k, v in point.values.items()}

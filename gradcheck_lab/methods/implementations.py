@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.case import Case, Implementation, Point
+from gradcheck_lab.devices import running_on
 from gradcheck_lab.errors import ImplementationError
 from gradcheck_lab.methods.base import (
     as_float64,
@@ -29,6 +30,7 @@ from gradcheck_lab.methods.base import (
     timed,
     wants_hessian,
 )
+from gradcheck_lab.methods.compiled import compiled
 from gradcheck_lab.names import IMPL_PREFIX
 from gradcheck_lab.results import MethodResult
 
@@ -91,7 +93,7 @@ def _torch(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
         reverse_gradients,
     )
 
-    with grad_enabled():
+    with grad_enabled(case.device):
         values = leaves(case, point)
         out = fn(**values)  # the value and the graph its gradient comes from: one call
         if not isinstance(out, torch.Tensor):
@@ -116,7 +118,8 @@ def _jax(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
         _check_output(case, tuple(out.shape))
         return out
 
-    with x64():  # float64 for our calls only; the caller's JAX setting is restored
+    # float64 for our calls only, on the case's device; the caller's settings are restored
+    with x64(), running_on("jax", case.device):
         f, primals, names = as_function(case, point, evaluate_user)
         out, grads = reverse_mode(case, f, primals)  # value and gradient from one jax.vjp
         second = hessian(case, f, primals, forward=False,
@@ -151,6 +154,8 @@ def compute(case: Case, point: Point, impl: Implementation) -> MethodResult:
 
     def run() -> MethodResult:
         fn = impl.callable or import_target(impl.target, impl.base_dir)
+        if impl.compile is not False:
+            fn = compiled(fn, impl.framework, impl.compile)
         value, grads, hessian = _RUNNERS[impl.framework](case, point, fn)
         _check_shapes(case, grads)
         return MethodResult(name, value=value, gradient=grads, hessian=hessian)

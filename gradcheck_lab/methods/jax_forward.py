@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gradcheck_lab.case import Case, Point
+from gradcheck_lab.devices import running_on
 from gradcheck_lab.methods.base import (
     as_float64,
     hessian_directions,
@@ -26,7 +27,8 @@ def compute(case: Case, point: Point) -> MethodResult:
     def run() -> MethodResult:
         from gradcheck_lab.backends.jax_ops import x64
 
-        with x64():  # float64 for our calls only; the caller's JAX setting is restored
+        # float64 for our calls only, on the case's device; the caller's settings are restored
+        with x64(), running_on("jax", case.device):
             f, primals, names = as_function(case, point)
             out, jacs = forward_mode(f, primals)  # the value from the same linearised call
             jacobian = {n: as_float64(j) for n, j in zip(names, jacs, strict=True)}

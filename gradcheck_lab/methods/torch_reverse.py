@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.case import Case, Point
+from gradcheck_lab.devices import CPU, running_on
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.methods.base import (
     as_float64,
@@ -32,12 +33,13 @@ def unavailable() -> str | None:
 def torch_dtype(case: Case) -> Any:
     import torch
 
-    return torch.float32 if case.dtype == "float32" else torch.float64
+    return getattr(torch, case.dtype)  # float64, float32, float16, bfloat16: same names
 
 
 @contextmanager
-def grad_enabled() -> Iterator[None]:
-    """Autograd on for our calls, whatever the caller's mode; restored after.
+def grad_enabled(device: str = CPU) -> Iterator[None]:
+    """Autograd on for our calls, whatever the caller's mode, and tensors made on the case's
+    ``device``; restored after.
 
     ``check()`` may be called inside a ``torch.no_grad()`` or ``torch.inference_mode()``
     block of the user's program: both are thread-local and scoped, so switching them
@@ -45,7 +47,7 @@ def grad_enabled() -> Iterator[None]:
     """
     import torch
 
-    with torch.inference_mode(False), torch.enable_grad():
+    with torch.inference_mode(False), torch.enable_grad(), running_on("torch", device):
         yield
 
 
@@ -54,7 +56,8 @@ def leaves(case: Case, point: Point) -> dict[str, Any]:
     import torch
 
     dtype = torch_dtype(case)
-    return {spec.name: torch.tensor(np.asarray(point.values[spec.name]), dtype=dtype,
+    return {spec.name: torch.tensor(np.asarray(point.values[spec.name]),
+                                    dtype=torch.int64 if spec.is_integer else dtype,
                                     requires_grad=spec.wrt) for spec in case.inputs}
 
 
@@ -129,7 +132,7 @@ def double_backward_hessian(case: Case, out: Any, wrt: list[Any],
 
 def compute(case: Case, point: Point) -> MethodResult:
     def run() -> MethodResult:
-        with grad_enabled():
+        with grad_enabled(case.device):
             return _run(case, point)
 
     return timed(NAME, run)

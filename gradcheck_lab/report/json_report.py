@@ -13,11 +13,17 @@ from typing import Any
 
 import numpy as np
 
+from gradcheck_lab.case import Tolerance
 from gradcheck_lab.report.common import shown_formulas
+from gradcheck_lab.results import STATUSES as RESULT_STATUSES
 from gradcheck_lab.results import CaseReport, Finding, Mismatch, PointReport, RunReport, Verdict
+from gradcheck_lab.tolerances import ROUNDOFF_ULPS
 
 SCHEMA = "gradcheck-lab/report/v1"
-STATUSES = ("pass", "fail", "kink", "xfail", "error", "skipped")
+# the contract's summary keys in its order, then the statuses added since (v1 grows only)
+STATUSES = ("pass", "fail", "kink", "xfail", "error", "skipped",
+            *(s for s in RESULT_STATUSES if s not in ("pass", "fail", "kink", "xfail", "error",
+                                                      "skipped")))
 
 
 def to_json(report: RunReport) -> dict[str, Any]:
@@ -26,6 +32,7 @@ def to_json(report: RunReport) -> dict[str, Any]:
     summary: dict[str, Any] = {"cases": len(report.cases)}
     summary.update({status: counts[status] for status in STATUSES})
     summary["seconds"] = _float(report.seconds)
+    summary["overhead"] = {k: _float(v) for k, v in report.overhead().items()}  # an addition
     return {"schema": SCHEMA, "summary": summary, "cases": [case_json(c) for c in report.cases]}
 
 
@@ -46,11 +53,14 @@ def case_json(case: CaseReport) -> dict[str, Any]:
         "description": case.case.description,
         "source": case.case.source,
         "methods": list(case.methods),
+        "dtype": case.case.dtype,
+        "device": case.case.device,
         "method_status": dict(case.method_status),
         "formulas": dict(shown_formulas(case)),
         "seconds": _float(case.seconds),
         "timings": {step: _float(seconds) for step, seconds in case.timings.items()},
         "message": case.message,
+        "overhead": {k: _float(v) for k, v in case.overhead.items()},
     }
 
 
@@ -84,15 +94,17 @@ def result_json(verdict: Verdict) -> dict[str, Any]:
                           for a, row in result.hessian.items()}
     # additions
     out["seconds"] = _float(result.seconds)
-    out["tolerance"] = (None if verdict.tolerance is None else
-                        {"rtol": _float(verdict.tolerance.rtol),
-                         "atol": _float(verdict.tolerance.atol)})
+    out["tolerance"] = None if verdict.tolerance is None else _tolerance(verdict.tolerance)
+    if verdict.roundoff_floor and out["tolerance"] is not None:
+        out["tolerance"]["roundoff_ulps"] = ROUNDOFF_ULPS
     out["mismatch_count"] = max(verdict.mismatch_count, len(verdict.mismatches))
     out["mismatches"] = [mismatch_json(m) for m in verdict.mismatches]
     if ran and result.error_estimate is not None:
         out["error_estimate"] = {name: array(e) for name, e in result.error_estimate.items()}
     if result.note:
         out["note"] = result.note
+    if result.device is not None:
+        out["device"] = result.device
     return out
 
 
@@ -136,3 +148,11 @@ def _float(x: Any) -> float | None:
     value = float(x)
     return value if math.isfinite(value) else None
 
+
+
+def _tolerance(tol: Tolerance) -> dict[str, float | None]:
+    """``{rtol, atol}``, and ``ntol`` (times the largest reference element) where it is set."""
+    out = {"rtol": _float(tol.rtol), "atol": _float(tol.atol)}
+    if tol.ntol:
+        out["ntol"] = _float(tol.ntol)
+    return out

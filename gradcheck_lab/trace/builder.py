@@ -52,7 +52,9 @@ class Builder(Core):
 
     def getitem(self, v: Value, index: tuple[Any, ...]) -> Value:
         """``v[index]`` with integers and positive-step slices; full trailing slices dropped."""
-        while index and index[-1] == slice(0, v.shape[len(index) - 1], 1):
+        index = tuple(slice(None) if isinstance(i, slice) and i.indices(n) == (0, n, 1) else i
+                      for i, n in zip(index, v.shape, strict=False))
+        while index and index[-1] == slice(None):
             index = index[:-1]
         if not index:
             return v
@@ -68,6 +70,16 @@ class Builder(Core):
     def _from_stack(self, v: Value, index: tuple[Any, ...]) -> Value | None:
         """Items of a stack (``[a, b, c][1]``, ``[a, b, c][:2]``) taken directly."""
         node, first = v.node, index[0]
+        if (isinstance(node, Op) and node.op == "reshape" and len(index) == len(v.shape)
+                and all(isinstance(i, int) for i in index)):
+            inner = node.args[0]  # reshape(stack of numbers): the number itself
+            flat = int(np.ravel_multi_index(tuple(i % n for i, n in zip(index, v.shape,
+                                                                          strict=True)),
+                                            v.shape))
+            if isinstance(inner, Op) and inner.op == "stack" and self.shapes.get(
+                    id(inner.args[flat])) == ():
+                data = np.asarray(v.data).reshape(-1)[flat]
+                return Value((), v.dtype, data, inner.args[flat], v.varies)
         if not isinstance(node, Op) or node.op != "stack":
             return None
         rows = list(range(len(node.args)))
@@ -91,10 +103,14 @@ class Builder(Core):
         flat = np.concatenate([s.array().reshape(-1) for s in sources])
         if all(s.constant for s in sources):
             return self.constant(flat[index])
+        sizes = [int(np.prod(s.shape)) for s in sources]
+        starts = np.cumsum([0] + sizes)
+        block = self._block(sources, starts, index)
+        if block is not None:
+            return block
         if index.size > MAX_PICKED_ELEMENTS:
             raise Unmapped(what, f"moves {index.size} elements (more than "
                                  f"{MAX_PICKED_ELEMENTS} are not written out one by one)")
-        starts = np.cumsum([0] + [int(np.prod(s.shape)) for s in sources])
         items = []
         for position in index.reshape(-1):
             k = int(np.searchsorted(starts, position, side="right")) - 1
@@ -104,6 +120,25 @@ class Builder(Core):
         if index.ndim == 0:
             return items[0]
         return self.reshape(self.op("stack", *items), index.shape)
+
+    def _block(self, sources: Sequence[Value], starts: np.ndarray, index: np.ndarray
+               ) -> Value | None:
+        """A pick that is a run of whole leading-axis slices of one source: that slice,
+        reshaped (``x`` itself, ``x[1]``, ``x[2:4]``) instead of element by element."""
+        flat = index.reshape(-1)
+        if flat.size == 0 or not np.array_equal(flat, np.arange(flat[0], flat[0] + flat.size)):
+            return None
+        k = int(np.searchsorted(starts, flat[0], side="right")) - 1
+        source, first, stop = sources[k], int(flat[0] - starts[k]), int(flat[-1] - starts[k]) + 1
+        if stop > int(np.prod(source.shape)):
+            return None
+        row = int(np.prod(source.shape[1:])) if source.shape else 1
+        if first % row or stop % row:
+            return None
+        if (first, stop) == (0, int(np.prod(source.shape))):
+            return self.reshape(source, index.shape)
+        return self.reshape(self.getitem(source, (slice(first // row, stop // row, 1),)),
+                            index.shape)
 
     def broadcast(self, v: Value, shape: Sequence[int]) -> Value:
         """``v`` broadcast to ``shape`` (numpy rules), lazily: the node is unchanged."""

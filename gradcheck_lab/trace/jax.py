@@ -93,8 +93,10 @@ class _Interpreter:
         if name in CALLS:
             sub = p.get("call_jaxpr") or p.get("jaxpr") or p.get("fun_jaxpr")
             return self.run(getattr(sub, "jaxpr", sub), getattr(sub, "consts", ()), ins)
-        if all(v.constant for v in ins):
-            pinned = any(v.pinned for v in ins)
+        integers = all(np.dtype(v.aval.dtype).kind in "biu" for v in eqn.outvars)
+        if all(v.constant for v in ins) or integers and not any(v.varies for v in ins):
+            # constants, and integers of inputs that are not differentiated (labels)
+            pinned = any(v.pinned or not v.constant for v in ins)
             return [self.b.constant(o, pinned=pinned)
                     for o in _bind(eqn, [v.array() for v in ins])]
         if name == "cond":

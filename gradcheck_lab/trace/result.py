@@ -9,7 +9,7 @@ rounds to float32 inside, the comparison allows float32 rounding and says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +20,7 @@ from gradcheck_lab.expr.graph import Expression
 from gradcheck_lab.trace.builder import Builder, Value
 from gradcheck_lab.trace.printer import Formula, formula, placed
 
+PERTURBATION = 1e-7  # relative move of the inputs for the second comparison (torch)
 VALUE_RTOL = 1e-9  # traced graph vs the function's own output, relative to its largest |value|
 FLOAT32_RTOL = 1e-5  # the same when the function rounds to float32 inside
 _NUMPY = make_backend()
@@ -28,12 +29,16 @@ _NUMPY = make_backend()
 @dataclass(eq=False)
 class Recording:
     """What a tracer saw at one point: the builder (nodes, notes), the output's traced
-    value, the function's own output (float64) and the operations it could not map."""
+    value, the function's own output (float64) and the operations it could not map.
+    ``check``: the function itself, run at other values, for tracers whose trace can miss
+    a dependence (torch: ``.item()``, NumPy); ``perturb``: the inputs moved for that."""
 
     builder: Builder
     output: Value
     real: np.ndarray
     unmapped: tuple[str, ...]
+    check: Callable[[Mapping[str, np.ndarray]], np.ndarray] | None = None
+    perturb: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,10 +72,25 @@ def finish(recording: Recording, inputs: Mapping[str, np.ndarray]) -> PointTrace
     with np.errstate(all="ignore"):
         got = np.asarray(evaluate(expression, _NUMPY, dict(inputs)), dtype=np.float64)
     rounded = any("float32" in n or "float16" in n for n in notes)
-    problem = _disagreement(got, real, FLOAT32_RTOL if rounded else VALUE_RTOL)
+    rtol = FLOAT32_RTOL if rounded else VALUE_RTOL
+    problem = _disagreement(got, real, rtol) or _moved(recording, expression, inputs, rtol)
     if problem:
         return PointTrace(None, shown, real, (f"the traced graph ({problem})",), notes)
     return PointTrace(expression, shown, real, (), notes)
+
+
+def _moved(recording: Recording, expression: Expression, inputs: Mapping[str, np.ndarray],
+           rtol: float) -> str:
+    """The traced graph against the function at a point moved by ``PERTURBATION``."""
+    if recording.check is None or not recording.perturb:
+        return ""
+    rng = np.random.default_rng(0)
+    moved = {k: (np.asarray(v) * (1 + PERTURBATION * rng.choice([-1.0, 1.0], np.shape(v)))
+                 if k in recording.perturb else np.asarray(v)) for k, v in inputs.items()}
+    with np.errstate(all="ignore"):
+        got = np.asarray(evaluate(expression, _NUMPY, moved), dtype=np.float64)
+    problem = _disagreement(got, np.asarray(recording.check(moved), np.float64), rtol)
+    return f"at inputs moved by {PERTURBATION:g}: {problem}" if problem else ""
 
 
 def _disagreement(got: np.ndarray, real: np.ndarray, rtol: float) -> str:
