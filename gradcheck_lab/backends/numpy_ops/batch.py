@@ -64,8 +64,8 @@ def _shift(axis: Any, rank: int) -> Any:
 def shifted_axes(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
                  params: dict[str, Any]) -> np.ndarray:
     rank = args[0].ndim - 1
-    if rank == 0:  # a batch of scalars: every axis choice means the scalar itself
-        return looped(fn, args, flags, params)
+    if rank == 0 or len(args) > 1:  # a batch of scalars (every axis choice means the
+        return looped(fn, args, flags, params)  # scalar itself), or weights beside it
     return np.asarray(fn(args[0], **{**params, "axis": _shift(params.get("axis"), rank)}))
 
 
@@ -102,7 +102,9 @@ def _reshape(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence
 
 def _stack(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
            params: dict[str, Any]) -> np.ndarray:
-    return np.stack(np.broadcast_arrays(*_aligned(args, flags)), axis=1)
+    items = np.broadcast_arrays(*_aligned(args, flags))
+    axis = params.get("axis", 0)
+    return np.stack(items, axis=axis % items[0].ndim + 1)
 
 
 def _matmul(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
@@ -146,21 +148,29 @@ def _outer(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[b
 
 def _trace(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
            params: dict[str, Any]) -> np.ndarray:
-    return np.asarray(np.sum(np.diagonal(args[0], 0, 1, 2), axis=-1))
+    return np.asarray(np.sum(np.diagonal(args[0], params.get("offset", 0), 1, 2), axis=-1))
 
 
 RULES: Mapping[str, Rule] = {
-    **dict.fromkeys(("add", "sub", "mul", "div", "pow", "maximum", "minimum"), broadcasting),
+    **dict.fromkeys(("add", "sub", "mul", "div", "pow", "maximum", "minimum", "arctan2",
+                     "hypot", "logaddexp", "logaddexp2", "xlogy", "xlog1py", "mod",
+                     "floor_divide", "heaviside", "less", "less_equal", "greater",
+                     "greater_equal", "equal", "not_equal", "logical_and", "logical_or",
+                     "logical_xor", "where"), broadcasting),
     **dict.fromkeys(("neg", "abs", "sqrt", "exp", "log", "log1p", "expm1", "sin", "cos", "tan",
                      "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "relu",
-                     "softplus", "erf", "sign", "gelu", "stop_gradient", "det", "inv"),
-                    per_item),
-    **dict.fromkeys(("sum", "mean", "prod", "max", "min", "logsumexp", "norm", "softmax"),
-                    shifted_axes),
+                     "softplus", "erf", "sign", "gelu", "stop_gradient", "square", "cbrt",
+                     "log2", "log10", "exp2", "arcsinh", "arccosh", "arctanh", "logit", "erfc",
+                     "erfinv", "gammaln", "digamma", "sinc", "i0", "i1", "j0", "j1", "silu",
+                     "mish", "softsign", "log_sigmoid", "hardtanh", "elu", "selu",
+                     "leaky_relu", "relu6", "hardsigmoid", "hardswish", "floor", "ceil",
+                     "trunc", "round", "isfinite", "isnan", "isinf", "logical_not", "det",
+                     "inv"), per_item),
+    **dict.fromkeys(("sum", "mean", "prod", "max", "min", "logsumexp", "var", "std", "norm",
+                     "softmax", "log_softmax"), shifted_axes),
     "getitem": _getitem, "T": _reverse, "transpose": _transpose, "reshape": _reshape,
     "stack": _stack, "matmul": _matmul, "dot": _dot, "outer": _outer, "trace": _trace,
 }
-
 
 
 def _pow_guard(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
