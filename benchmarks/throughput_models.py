@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.throughput_suite import DEFAULT, SEED, Domain, _case, _values, op_cases
+from benchmarks.throughput_forms import cases_for
+from benchmarks.throughput_suite import DEFAULT, SEED, Domain, _case, _values
 from gradcheck_lab.expr.ops import OPS
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "softplus", "gelu", "sin")
@@ -114,7 +115,7 @@ def models(rng: np.random.Generator) -> Iterator[dict[str, Any]]:
 def build_suite(seed: int = SEED) -> list[dict[str, Any]]:
     """Every case of the suite, as case-file mappings (names unique)."""
     rng = np.random.default_rng(seed)
-    cases = [case for spec in OPS.values() for case in op_cases(rng, spec)]
+    cases = [case for spec in OPS.values() for case in cases_for(rng, spec)]
     cases += list(models(rng))
     names = [c["name"] for c in cases]
     if len(set(names)) != len(names):

@@ -50,6 +50,10 @@ DOMAINS: dict[str, Domain] = {
     "expm1": Domain(-3.0, 3.0, far=False), "sinh": Domain(-3.0, 3.0, far=False),
     "cosh": Domain(-3.0, 3.0, far=False), "div": Domain(0.3, 2.0), "pow": Domain(0.3, 2.0),
     "prod": Domain(0.5, 1.5), "inv": Domain(-0.3, 0.3), "det": Domain(-0.3, 0.3),
+    "log2": Domain(0.2, 3.0), "log10": Domain(0.2, 3.0), "arccosh": Domain(1.2, 3.0),
+    "arctanh": Domain(-0.9, 0.9, far=False), "logit": Domain(0.1, 0.9, far=False),
+    "erfinv": Domain(-0.9, 0.9, far=False), "gammaln": Domain(0.3, 3.0),
+    "digamma": Domain(0.3, 3.0), "xlogy": Domain(0.3, 2.0), "xlog1py": Domain(0.3, 2.0),
 }
 # syntax for rows that are not called by name (operators come from OpSpec.syntax)
 TEMPLATES: dict[str, tuple[str, ...]] = {
@@ -156,7 +160,8 @@ def _reduction(rng: np.random.Generator, spec: OpSpec) -> Iterator[dict[str, Any
         for shape in REDUCE_SHAPES:
             axes: list[str] = ["None"]
             if has_axis:
-                axes += ["0", "-1"] + (["(0, 2)"] if len(shape) == 3 else [])
+                axes += ["0", "-1"] + (["(0, 2)"] if len(shape) == 3 and not
+                                       spec.name.startswith("arg") else [])
             for axis in axes:
                 call = f"{spec.name}(x{kw}" + ("" if axis == "None" else f", axis={axis}") + ")"
                 out = "sum(" + call + " ** 2)" if axis != "None" else call
@@ -291,7 +296,7 @@ def op_cases(rng: np.random.Generator, spec: OpSpec) -> Iterator[dict[str, Any]]
     """The cases of one op row, by its category and arity."""
     if spec.category in ("elementwise", "operator") and spec.max_args == 1:
         return _unary(rng, spec)
-    if spec.category in ("elementwise", "operator") and spec.max_args == 2:
+    if spec.category in ("elementwise", "operator", "special") and spec.max_args == 2:
         return _binary(rng, spec)
     if spec.category == "reduction":
         return _reduction(rng, spec)

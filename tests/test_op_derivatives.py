@@ -17,6 +17,8 @@ from tests.helpers import case_from
 
 Derivative = Callable[[float], float]
 SQ2PI = math.sqrt(2 * math.pi)
+I1_PRIME = 0.6254339195940031  # I1'(0.8) = I0(0.8) - I1(0.8) / 0.8
+J1_PRIME = 0.38523479513276776  # J1'(0.8) = J0(0.8) - J1(0.8) / 0.8
 SELU_A, SELU_S = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
@@ -53,6 +55,10 @@ SMOOTH: list[tuple[str, float, Derivative]] = [
     ("sinc(x)", 0.0, lambda x: 0.0),
     ("i0(x)", 0.8, lambda x: 0.4328648026206398),  # I1(0.8)
     ("j0(x)", 0.8, lambda x: -0.3688420460941707),  # -J1(0.8)
+    # negative x: the derivatives' orders -1 (I_-1 = I_1) must not read as complex powers
+    ("i0(x)", -0.8, lambda x: -0.4328648026206398),  # I1(-0.8) = -I1(0.8)
+    ("i1(x)", -0.8, lambda x: I1_PRIME),  # I1' is even
+    ("j1(x)", -0.8, lambda x: J1_PRIME),  # J1' is even
     ("silu(x)", 0.5, lambda x: _sig(x) * (1 + x * (1 - _sig(x)))),
     ("mish(x)", 0.5, lambda x: math.tanh(math.log1p(math.exp(x))) + x * _sig(x)
      * (1 - math.tanh(math.log1p(math.exp(x))) ** 2)),

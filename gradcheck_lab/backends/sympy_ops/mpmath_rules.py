@@ -23,6 +23,20 @@ def _mp_heaviside(ctx: Any, x: Any, h0: Any = None) -> Any:
     return ctx.mpf(0.5) if h0 is None else h0
 
 
+def _besseli(ctx: Any, n: Any, x: Any) -> Any:
+    """I_n(x); a whole order as |n| (I_-n = I_n): mpmath takes order -1 at a negative x
+    as a complex power, with an imaginary part of 1e-60 that reads as NaN here."""
+    return ctx.besseli(abs(int(n)), x) if n == int(n) else ctx.besseli(n, x)
+
+
+def _besselj(ctx: Any, n: Any, x: Any) -> Any:
+    """J_n(x); a whole order as |n| (J_-n = (-1)^n J_n), as for ``_besseli``."""
+    if n != int(n):
+        return ctx.besselj(n, x)
+    sign = -1 if n < 0 and int(n) % 2 else 1
+    return sign * ctx.besselj(abs(int(n)), x)
+
+
 class StopGradient(sp.Function):
     """x itself, with derivative 0 (a gradient cut)."""
 
@@ -46,7 +60,6 @@ MPMATH: dict[type, str | Callable[..., Any]] = {
     sp.asinh: "asinh", sp.acosh: "acosh", sp.atanh: "atanh", sp.atan2: "atan2",
     sp.erfinv: "erfinv", sp.loggamma: "loggamma", sp.gamma: "gamma",
     sp.polygamma: lambda ctx, n, x: ctx.polygamma(int(n), x),
-    sp.besseli: lambda ctx, n, x: ctx.besseli(n, x),
-    sp.besselj: lambda ctx, n, x: ctx.besselj(n, x),
+    sp.besseli: _besseli, sp.besselj: _besselj,
     StopGradient: lambda ctx, x: x,
 }
