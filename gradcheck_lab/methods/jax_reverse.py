@@ -5,10 +5,17 @@ with every input an argument, so all points of a case share one compilation. Eag
 dispatch compiles each primitive on first use instead, which on the seed cases costs
 more (measured cold, 17 seed cases: 3.0 s eager, 1.2 s with one jit per case).
 User implementations stay eager: their Python control flow may not trace.
+
+Small cases (``FAST_COMPILE_ELEMENTS`` input elements or fewer) are compiled with XLA's
+backend optimisation off: compiling is then most of the method's time and running the
+program a few microseconds, and level 0 compiles about 20% faster (measured: 48 vs 60 ms
+CPU per small reverse-mode program; on 177 suite cases 26 vs 31 s). Same IEEE arithmetic:
+XLA's CPU backend does no fast-math at any level.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -31,6 +38,8 @@ from gradcheck_lab.methods.base import (
 from gradcheck_lab.results import MethodResult
 
 NAME = "jax"
+FAST_COMPILE_ELEMENTS = 4096  # input elements up to which compile time outweighs run time
+FAST_COMPILE = {"xla_backend_optimization_level": 0}
 
 
 def unavailable() -> str | None:
@@ -158,11 +167,11 @@ def hessian(case: Case, f: Callable[..., Any], primals: list[Any], forward: bool
             def products(x: Any) -> Any:
                 _, pullback = jax.vjp(jax.grad(g), x)
                 return jax.vmap(lambda v: pullback(v)[0])(vs)
-        return split_hvp(case, as_float64(jax.jit(products)(x0)))
+        return split_hvp(case, as_float64(jax.jit(products, **_options(x0))(x0)))
     second = jax.hessian(g) if forward else jax.jacrev(jax.grad(g))
     # one compile of the whole second-order program beats eager dispatch of its many
     # small primitives (measured: Rosenbrock 2.6 s eager, 0.9 s jitted)
-    matrix = jax.jit(second)(x0)
+    matrix = jax.jit(second, **_options(x0))(x0)
     return split_hessian(case, as_float64(matrix))
 
 
@@ -204,7 +213,20 @@ def _compiled(case: Case) -> Callable[..., Any]:
 
         return reverse_mode(case, f, [given[n] for n in wrt])
 
-    return jax.jit(program, static_argnums=static)
+    small = sum(int(np.size(spec.value)) for spec in case.inputs) <= FAST_COMPILE_ELEMENTS
+    return jax.jit(program, static_argnums=static, **(_fast_compile(jax.jit) if small else {}))
+
+
+def _options(x0: Any) -> dict[str, Any]:
+    import jax
+
+    return _fast_compile(jax.jit) if x0.size <= FAST_COMPILE_ELEMENTS else {}
+
+
+def _fast_compile(jit: Callable[..., Any]) -> dict[str, Any]:
+    """``compiler_options`` for a small program, where this JAX's ``jit`` takes them."""
+    return ({"compiler_options": FAST_COMPILE}
+            if "compiler_options" in inspect.signature(jit).parameters else {})
 
 
 def compute(case: Case, point: Point) -> MethodResult:
