@@ -25,6 +25,7 @@ from gradcheck_lab.options import RunOptions
 from gradcheck_lab.parallel import auto_jobs
 from gradcheck_lab.results import RunReport
 from gradcheck_lab.suggest import did_you_mean
+from gradcheck_lab.trace import command as trace_command
 
 PROG = "gradcheck-lab"
 FORMATS = ("table", "json", "junit", "markdown", "html")
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     new = sub.add_parser("new", help="write a commented starter case file NAME.yaml")
     new.add_argument("name", metavar="NAME", help="the case name ([A-Za-z0-9_.-]+)")
     new.add_argument("--output", "-o", metavar="FILE", help="where to write (default: NAME.yaml)")
+    trace_command.add_parser(sub)
     return parser
 
 
@@ -102,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse printed usage (exit 2) or --help (exit 0)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     commands = {"run": _run, "show": _show, "validate": _validate, "schema": _schema,
-                "new": _new}
+                "new": _new, "trace": trace_command.run}
     from gradcheck_lab.backends.jax_cache import own_process_cache
 
     own_process_cache()  # this process is ours: JAX may keep compiled programs on disk
