@@ -31,7 +31,7 @@ UNARY: dict[str, str] = {
     "cosh": "cosh", "sqrt": "sqrt", "abs": "abs", "sign": "sign", "asinh": "arcsinh",
     "acosh": "arccosh", "atanh": "arctanh", "cbrt": "cbrt", "erfc": "erfc",
     "erf_inv": "erfinv", "lgamma": "gammaln", "digamma": "digamma", "floor": "floor",
-    "ceil": "ceil", "stop_gradient": "stop_gradient",
+    "ceil": "ceil",
 }
 BINARY: dict[str, str] = {
     "add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "max": "maximum",
