@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.trace.builder import Builder, Unmapped, Value
+from gradcheck_lab.trace.conv import conv2d
 
 Handler = Callable[[Builder, list[Value], dict[str, Any]], "Value | list[Value]"]
 
@@ -202,14 +203,11 @@ def _conv(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
     if (len(x.shape) != 4 or any(d != 1 for d in p["lhs_dilation"])
             or p["batch_group_count"] != 1):
         raise Unmapped("conv_general_dilated", "only 2-D convolutions without input dilation")
-    pads = [tuple(int(v) for v in pair) for pair in p["padding"]]
-    if any(lo != hi for lo, hi in pads):
-        raise Unmapped("conv_general_dilated", f"asymmetric padding {pads}")
+    pads = [(int(lo), int(hi)) for lo, hi in p["padding"]]
     xt = b.transpose(x, tuple(dn.lhs_spec))
     wt = b.transpose(w, tuple(dn.rhs_spec))
-    y = b.op("conv2d", xt, wt, stride=tuple(p["window_strides"]),
-             padding=tuple(lo for lo, _ in pads), dilation=tuple(p["rhs_dilation"]),
-             groups=int(p["feature_group_count"]))
+    y = conv2d(b, xt, wt, tuple(p["window_strides"]), pads, tuple(p["rhs_dilation"]),
+               int(p["feature_group_count"]))
     return b.transpose(y, tuple(int(i) for i in np.argsort(dn.out_spec)))
 
 

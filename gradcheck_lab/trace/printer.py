@@ -67,7 +67,8 @@ class _Printer:
 
     def visit(self, node: Node, shared: bool) -> None:
         text, prec = self.write(node)
-        if shared and isinstance(node, Op) and len(text) >= self.min_named:
+        if shared and isinstance(node, Op) and len(text) >= self.min_named and not (
+                node.op in ("getitem", "T") and isinstance(node.args[0], (Input, Const))):
             name = self.fresh()
             self.bindings.append((name, text))
             text, prec = name, ATOM

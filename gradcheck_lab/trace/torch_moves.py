@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.trace.builder import Unmapped, Value
+from gradcheck_lab.trace.conv import conv2d
 from gradcheck_lab.trace.torch_state import Call, TArg, Tensors
 
 Row = Callable[[Tensors, Call], "Value | list[Value]"]
@@ -247,8 +248,8 @@ def _conv(t: Tensors, c: Call) -> Value:
     stride, padding, dilation, transposed = c.args[3:7]
     if transposed or len(x.shape) != 4:
         raise Unmapped("aten.convolution", "only 2-D convolutions, not transposed")
-    y = t.b.op("conv2d", x, w, stride=tuple(stride), padding=tuple(padding),
-               dilation=tuple(dilation), groups=int(c.args[8]))
+    y = conv2d(t.b, x, w, tuple(stride), [(int(p), int(p)) for p in padding],
+               tuple(dilation), int(c.args[8]))
     if bias is None:
         return y
     return t.b.op("add", y, t.b.reshape(t.value(bias), (1, -1, 1, 1)))
