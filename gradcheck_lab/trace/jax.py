@@ -51,7 +51,8 @@ def record(fn: Callable[..., Any], values: Mapping[str, np.ndarray], wrt: Sequen
     with jax.enable_x64(True):
         arrays = [jnp.asarray(values[n]) for n in names]
         closed = jax.make_jaxpr(flat)(*arrays)
-        real = flat(*arrays)
+        # the function's own value: its jaxpr run by JAX (no second Python trace)
+        real = jax.core.eval_jaxpr(closed.jaxpr, closed.consts, *arrays)[0]
         if len(closed.jaxpr.outvars) != 1:
             raise Unmapped("output", f"the function returns {len(closed.jaxpr.outvars)} "
                                      "arrays; one is checked")
@@ -107,12 +108,15 @@ class _Interpreter:
         if name in ("while", "scan"):
             return self.while_loop(p, ins) if name == "while" else self.scan(eqn, ins)
         try:
-            if name in SELECTIONS:
-                return self.select(eqn, ins)
             handler = TABLE.get(name)
-            if handler is None:
-                raise Unmapped(name)
-            out = handler(self.b, ins, dict(p))
+            try:
+                if handler is None:
+                    raise Unmapped(name)
+                out = handler(self.b, ins, dict(p))
+            except Unmapped:
+                if name not in SELECTIONS:
+                    raise
+                return self.select(eqn, ins)  # an element move: resolved at the point
             return out if isinstance(out, list) else [out]
         except Unmapped as missing:
             real = _bind(eqn, [v.array() for v in ins])
