@@ -172,7 +172,7 @@ class Builder(Core):
         if target.kind == "f" and v.dtype.kind == "b" and "where" in OPS:
             one, zero = self.constant(1.0), self.constant(0.0)
             return self.op("where", v, one, zero, dtype=target)
-        if not v.varies:
-            return self.constant(v.array().astype(target), pinned=v.pinned)
+        if not v.varies:  # integers of the inputs (labels, counts of a mask): at the point
+            return self.constant(v.array().astype(target), pinned=v.pinned or not v.constant)
         raise Unmapped("convert_element_type", f"{v.dtype} to {target} of a differentiated "
                                                "value")

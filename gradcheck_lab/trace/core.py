@@ -50,7 +50,8 @@ class Value:
     """A traced value: its shape and dtype in the user's framework, its graph node (None for
     a constant, written out only when an op needs it) and ``data``, the node's value at the
     point; ``data`` may have a smaller shape that broadcasts to ``shape`` (a lazy
-    broadcast). ``varies``: it depends on a differentiated input. ``pinned``: a constant
+    broadcast). ``varies``: a floating value that depends on a differentiated input
+    (integers and booleans, comparisons included, never vary). ``pinned``: a constant
     taken at the point from something that depends on the inputs (a comparison, an
     argmax): piecewise constant, so exact at the point, but only there."""
 
@@ -201,7 +202,9 @@ class Core:
         nodes = tuple((self.node(a) if lazy else self.full(a)) for a in args)
         node = self.intern(name, nodes, params)
         self.shapes[id(node)] = tuple(data.shape)
-        return Value(shape, out_dtype, data, node, any(a.varies for a in args))
+        # an integer or boolean result (a comparison) has derivative 0: it does not vary
+        varies = out_dtype.kind in "fc" and any(a.varies for a in args)
+        return Value(shape, out_dtype, data, node, varies)
 
     def intern(self, name: str, args: tuple[Node, ...],
                 params: tuple[tuple[str, Any], ...]) -> Op:
