@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_common import machine, publish  # noqa: E402
+
 from gradcheck_lab import check  # noqa: E402
 from tests.trace_specimens import jax_specimens, torch_specimens  # noqa: E402
 from tests.trace_specimens.common import point_arrays  # noqa: E402
@@ -101,7 +102,8 @@ def report(rows: list[tuple[str, str, float, float]], repeats: int) -> str:
              f"Median of {repeats} interleaved runs per way, after one warm-up run each. "
              f"Overall (sum of medians): traced {traced:.2f} s, written {written:.2f} s, "
              f"ratio **{traced / written:.2f}** (goal: at most 1.5).", "",
-             "| framework | specimen | traced (s) | written (s) | ratio |", "|---|---|---:|---:|---:|"]
+             "| framework | specimen | traced (s) | written (s) | ratio |",
+             "|---|---|---:|---:|---:|"]
     for framework, name, t, w in rows:
         lines.append(f"| {framework} | {name} | {t:.3f} | {w:.3f} | {t / w:.2f} |")
     return "\n".join(lines) + "\n"
