@@ -223,6 +223,7 @@ def _refine(quotient: Quotient, value: np.ndarray, error: np.ndarray, start: flo
     the value (found by fuzzing: 0.055 +- 0.039 for 25942). Each refinement starts
     ``REFINE_FACTOR`` times lower and is taken wherever its estimate is smaller.
     """
+    disputed = np.zeros_like(error)
     for _ in range(REFINE_STEPS):
         if not np.any(error > REFINE_REL * np.abs(value)):
             break
@@ -236,11 +237,18 @@ def _refine(quotient: Quotient, value: np.ndarray, error: np.ndarray, start: flo
         # function's resolution (x + 1e11 moves in steps of 1.5e-5) give a flat tableau,
         # 0 with a tiny estimate, which must not replace a sound coarse value
         hopeless = error > REFINE_HOPELESS * np.abs(value)
-        agrees = np.abs(other_value - value) <= error + other_error
+        gap = np.abs(other_value - value)
+        agrees = gap <= error + other_error
         take = (other_error < error) & (hopeless | agrees)
+        # kept, but contradicted beyond both estimates by a sweep that claims more accuracy:
+        # one of the two aliased (a first step too large for the function's curvature, or
+        # steps below its resolution) and which cannot be told here
+        disputed = np.where((other_error < error) & ~take, np.maximum(disputed, gap),
+                            np.where(take, 0.0, disputed))
         value = np.where(take, other_value, value)
         error = np.where(take, other_error, error)
-    return value, error
+    # a kept value's estimate grows to the largest disagreement it survived: honest
+    return value, np.maximum(error, disputed)
 
 
 def first_valid(quotient: Quotient, h: float, floor: float = 0.0) -> float | None:

@@ -3,7 +3,9 @@
 The case holds the inputs as given, the traced formula as ``expr`` (shared
 subexpressions as ``let`` bindings where the case format has them, written inline
 otherwise), and the traced code as an implementation, so the case keeps putting that code
-on trial. Numbers are written as the shortest decimal that reads back as the same float64.
+on trial; an output of more than ``FULL_JACOBIAN`` elements gets ``cotangent: random``
+(the vector-Jacobian product with seeded random weights is checked, not every element).
+Numbers are written as the shortest decimal that reads back as the same float64.
 Before it is returned, the text is read back by the loader: what ``trace`` prints is a
 valid case.
 """
@@ -14,12 +16,15 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from gradcheck_lab.case import Case
 from gradcheck_lab.errors import CaseFileErrors
 from gradcheck_lab.loader import CASE_FIELDS, load_bytes
 from gradcheck_lab.trace.printer import Formula, formula
 
 UNSHARED = 10 ** 9  # no subexpression is long enough to be named: everything inline
+FULL_JACOBIAN = 16  # output elements above which the case checks a random VJP instead
 
 
 def case_text(case: Case, given: Mapping[str, Any]) -> str:
@@ -37,6 +42,10 @@ def case_text(case: Case, given: Mapping[str, Any]) -> str:
         reason = "; ".join(case.traced.unmapped)
         lines += [f"# not traced ({reason}): without expr, the reference is finite "
                   "differences of the implementation below"]
+    if case.cotangent_kind is not None or int(np.prod(case.output_shape)) > FULL_JACOBIAN:
+        kind = case.cotangent_kind if case.cotangent_kind in ("ones", "random") else "random"
+        lines.append(f"cotangent: {kind}  # the output has shape "
+                     f"{list(case.output_shape)}: its vector-Jacobian product is checked")
     lines += ["implementations:",
               f"  - {{name: {code.name if code.name != 'reference' else case.name}, "
               f"framework: {code.framework}, function: {json.dumps(code.target)}}}"]
