@@ -189,6 +189,7 @@ class Case:
     # it, sympy says so and fd is the reference
     symbolic_seconds: int = DEFAULT_LIMITS.max_symbolic_seconds
     symbolic_nodes: int = DEFAULT_LIMITS.max_symbolic_nodes
+    allow_nonfinite: bool = False  # inputs may be inf or NaN (guards of logaddexp and such)
     reference: Implementation | None = None  # code defining the function (traced, not on trial)
     traced: Traced | None = None
     disagreements: tuple[str, ...] = ()
@@ -223,6 +224,21 @@ class Case:
     @property
     def is_scalar(self) -> bool:
         return self.output_shape == ()
+
+    def cotangent_value(self) -> np.ndarray | None:
+        """What a claim's ``grad`` is: the cotangent, 1 for a scalar output, and None when
+        the full Jacobian is checked (no cotangent there)."""
+        if self.cotangent is not None:
+            return np.asarray(self.cotangent)
+        return np.asarray(1.0) if self.is_scalar else None
+
+    def claim_values(self, point: Point) -> dict[str, np.ndarray]:
+        """The values a claim's formulas read at ``point``: the inputs, and ``grad``."""
+        values = {k: np.asarray(v) for k, v in point.values.items()}
+        grad = self.cotangent_value()
+        if grad is not None and "grad" not in values:
+            values["grad"] = grad
+        return values
 
     def gradient_shape(self, name: str) -> tuple[int, ...]:
         """Shape of what is checked for input ``name``: gradient/VJP, or the full Jacobian."""

@@ -3,8 +3,10 @@ keywords) through the worker pool to the case runner."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from gradcheck_lab.case import ToleranceOverride
 from gradcheck_lab.errors import UsageError
 from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
 from gradcheck_lab.names import DEVICE_RE, DEVICES_ACCEPTED
@@ -16,7 +18,8 @@ class RunOptions:
     fail; ``keyword``: only cases whose name contains it or matches it as a glob;
     ``jobs`` > 1 or a ``timeout`` (seconds per case): cases run in worker processes;
     ``device``: every case's torch, JAX and implementations run there (None: each case's
-    own ``device``)."""
+    own ``device``); ``tolerance``: the project's overrides (``[tool.gradcheck-lab]``),
+    under each case's own; ``exitfirst``: stop after the first failing case."""
 
     methods: tuple[str, ...] | None = None
     strict: bool = False
@@ -25,6 +28,8 @@ class RunOptions:
     jobs: int = 1
     timeout: float | None = None
     device: str | None = None
+    tolerance: Mapping[str, ToleranceOverride] = field(default_factory=dict)
+    exitfirst: bool = False
 
     def __post_init__(self) -> None:
         from gradcheck_lab.methods.registry import method_problems

@@ -84,11 +84,13 @@ class _Slot:
         self.conn.close()
 
 
-def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress | None = None
-                 ) -> list[CaseReport]:
+def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress | None = None,
+                 starting: Callable[[Case], object] | None = None) -> list[CaseReport]:
     """Reports in the order of ``cases``; a case whose worker dies or times out is ``error``.
 
     ``options.jobs`` workers (at most one per case); ``options.timeout`` seconds per case.
+    With ``options.exitfirst``, the first failing case stops the run: cases still running
+    are dropped, and only the finished ones are reported.
     """
     timeout = options.timeout
     ctx = multiprocessing.get_context("spawn")
@@ -102,13 +104,21 @@ def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress 
         reports[index] = report
         if progress is not None:
             progress(report)
+        if options.exitfirst and report.status in ("fail", "error"):
+            pending.clear()
 
     try:
-        while len(reports) < len(cases):
+        while len(reports) < len(cases) and (pending or any(s.index is not None
+                                                            for s in slots)):
+            if options.exitfirst and any(r.status in ("fail", "error")
+                                         for r in reports.values()):
+                break  # the workers still running are stopped below
             for slot in slots:
                 if slot.index is None and pending:
                     slot.index, slot.failed = pending.pop()
                     slot.running, slot.started = None, time.monotonic()
+                    if starting is not None and not slot.failed:
+                        starting(cases[slot.index])
                     slot.conn.send((slot.index, cases[slot.index], slot.failed))
             for i, slot in enumerate(slots):
                 if slot.index is None:
@@ -153,4 +163,4 @@ def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress 
                 slot.conn.send(None)
             slot.process.join(timeout=2)
             slot.stop()
-    return [reports[i] for i in range(len(cases))]
+    return [reports[i] for i in range(len(cases)) if i in reports]

@@ -5,7 +5,6 @@ The case runner itself is ``runner.run_case``; ``parallel`` runs it in workers.
 
 from __future__ import annotations
 
-import fnmatch
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,7 +17,8 @@ from gradcheck_lab.results import CaseReport, RunReport
 from gradcheck_lab.runner import Notify, run_case
 
 Target = str | Path | Case | Sequence[str | Path | Case]
-Progress = Callable[[CaseReport], object]
+Progress = Callable[[CaseReport], object]  # a case's report, when it is done
+Starting = Callable[[Case], object]  # a case, as it starts
 
 __all__ = ["load_cases", "run_cases", "select", "verify", "verify_case"]
 
@@ -33,10 +33,13 @@ def load_cases(target: Target, limits: Limits = DEFAULT_LIMITS) -> list[Case]:
 
 
 def select(cases: Sequence[Case], keyword: str | None) -> list[Case]:
-    """``-k``: a substring of the name, or an fnmatch pattern."""
+    """``-k``: pytest-style expressions over case names (``gradcheck_lab.keyword``)."""
     if not keyword:
         return list(cases)
-    return [c for c in cases if keyword in c.name or fnmatch.fnmatchcase(c.name, keyword)]
+    from gradcheck_lab.keyword import compile_keyword
+
+    matches = compile_keyword(keyword)
+    return [c for c in cases if matches(c.name)]
 
 
 def verify(target: Target, *, methods: Sequence[str] | None = None, strict: bool = False,
@@ -67,16 +70,23 @@ def verify_case(case: Case, *, methods: Sequence[str] | None = None, strict: boo
 
 
 def run_cases(cases: Sequence[Case], options: RunOptions = DEFAULT_OPTIONS,
-              progress: Progress | None = None) -> list[CaseReport]:
+              progress: Progress | None = None, starting: Starting | None = None
+              ) -> list[CaseReport]:
     """One report per case, in order: in this process, or in workers (``options.jobs`` > 1
-    or a timeout)."""
+    or a timeout). ``starting(case)`` and ``progress(report)`` are called around each case;
+    with ``options.exitfirst`` the run stops after the first failing case (its reports
+    are then fewer than the cases)."""
     if options.in_workers:
         from gradcheck_lab.parallel import run_parallel
 
-        return run_parallel(cases, options, progress)
+        return run_parallel(cases, options, progress, starting)
     reports = []
     for case in cases:
+        if starting is not None:
+            starting(case)
         reports.append(run_case(case, options))
         if progress is not None:
             progress(reports[-1])
+        if options.exitfirst and reports[-1].status in ("fail", "error"):
+            break
     return reports

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from gradcheck_lab.cli import select_shard
-from gradcheck_lab.options import RunOptions
 from gradcheck_lab.run import select
 from tests.conftest import CliRunner, FakeRuns
 from tests.helpers import case_from, write
@@ -182,19 +181,6 @@ def test_run_html_real(tmp_path: Path, cli: CliRunner) -> None:
     assert code == 0 and "report written to" in out
     html = report.read_text()
     assert html.startswith("<!DOCTYPE html>") and "square" in html
-
-
-def test_progress_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                fake_runner: FakeRuns) -> None:
-    from gradcheck_lab.cli import verify_with_progress
-    from gradcheck_lab.loader import load_file
-
-    text = "cases:\n" + "".join(f"  - {{name: c{i}, inputs: {{x: 1.0}}, expr: x}}\n"
-                                for i in range(3))
-    cases = load_file(write(tmp_path, "many.yaml", text))
-    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
-    report = verify_with_progress(cases, RunOptions())
-    assert [c.case.name for c in report.cases] == ["c0", "c1", "c2"] and report.seconds >= 0
 
 
 def test_validate_lists_every_problem(tmp_path: Path, cli: CliRunner) -> None:

@@ -224,3 +224,20 @@ def test_roundoff_like_prefers_the_format_the_values_live_in() -> None:
     assert like is not None and like.name == "bfloat16"
     assert roundoff_like(2e-3, "bfloat16").name == "bfloat16"  # type: ignore[union-attr]
     assert roundoff_like(1e-3, "bfloat16") is None  # 0.26 u: not a whole rounding
+
+
+@pytest.mark.slow  # about 10 s: forward modes and JAX compilations in two formats
+def test_the_shipped_half_precision_cases() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    report = verify(ROOT / "cases" / "half_precision.yaml")
+    status = {c.case.name: c for c in report.cases}
+    assert status["mlp_float16"].status == "pass"
+    custom = status["softplus_custom_backward_bfloat16"]
+    assert custom.status == "xfail"
+    assert custom.method_status["impl:torch_function"] == "pass"
+    assert custom.method_status["impl:jax_custom_vjp"] == "pass"
+    # bfloat16 round-off of the value is no sign of another function; 5 x the gradient is
+    assert [(f.kind, f.method) for f in custom.findings] == [("scale",
+                                                              "impl:torch_function_buggy")]
+    assert custom.findings[0].message.startswith("4.99")

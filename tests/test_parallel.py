@@ -82,3 +82,24 @@ def test_default_jobs_use_every_core_only_for_large_suites(cases: int, cores: in
     from gradcheck_lab.parallel import auto_jobs
 
     assert auto_jobs(cases, cores) == jobs
+
+
+@pytest.mark.slow
+def test_workers_announce_each_case_and_exitfirst_stops_the_pool(tmp_path: Path) -> None:
+    from gradcheck_lab.options import RunOptions
+    from gradcheck_lab.run import load_cases, run_cases
+
+    (tmp_path / "usercode.py").write_text("import time\n\ndef slow(x):\n    time.sleep(3)\n"
+                                         "    return 2 * x\n\ndef wrong(x):\n    return x\n")
+    for name, attr in (("a_wrong", "wrong"), ("b_slow", "slow"), ("c_slow", "slow"),
+                       ("d_slow", "slow"), ("e_slow", "slow")):
+        (tmp_path / f"{name}.yaml").write_text(_case(name, attr))
+    cases = load_cases(tmp_path)
+    started: list[str] = []
+    reports = run_cases(cases, RunOptions(jobs=2, exitfirst=True),
+                        starting=lambda case: started.append(case.name))
+    assert started[:2] == ["a_wrong", "b_slow"]  # each case named as it goes to a worker
+    assert reports[0].case.name == "a_wrong" and reports[0].status == "fail"
+    # a_wrong fails within a second of its worker's start, b_slow takes 3 s: nothing after
+    # b_slow is started, and b_slow itself is dropped or finished
+    assert started == ["a_wrong", "b_slow"] and len(reports) <= 2

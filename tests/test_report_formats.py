@@ -12,6 +12,7 @@ import pytest
 
 from gradcheck_lab.loader import load_paths
 from gradcheck_lab.report import to_html, to_junit, to_markdown
+from gradcheck_lab.report.markdown import anchor
 from gradcheck_lab.report.stepscan import ElementErrors, StepScan, step_scan
 from gradcheck_lab.results import CaseReport, MethodResult, PointReport, RunReport, Verdict
 from gradcheck_lab.run import verify
@@ -137,20 +138,30 @@ def _sections(html: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_html_is_self_contained_with_a_picture_per_case(suite: RunReport) -> None:
+def test_html_is_self_contained_failing_first_pictures_where_they_tell(suite: RunReport) -> None:
     pytest.importorskip("matplotlib")
+    from gradcheck_lab.report.html import SECTION_ORDER, step_tells
+
     html = to_html(suite)
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     sections = _sections(html)
     assert len(sections) == len(suite.cases)
-    for case, section in zip(suite.cases, sections, strict=True):
-        assert "<svg" in section or "data:image/png" in section, case.case.name
+    by_anchor = {anchor(c): c for c in suite.cases}
+    shown = [by_anchor[re.search(r'id="([^"]+)"', s).group(1)] for s in sections]  # type: ignore[union-attr]
+    ranks = [SECTION_ORDER.index(c.status) for c in shown]
+    assert ranks == sorted(ranks) and ranks[0] < ranks[-1]  # failing cases first
+    for case, section in zip(shown, sections, strict=True):
+        pictures = section.count("<svg")
+        if case.status == "xfail":  # step scan (fd trouble or not) and error per element
+            assert pictures >= 1, case.case.name
+        if step_tells(case):
+            assert "Error of plain central differences" in section, case.case.name
+        elif case.status == "pass":
+            assert pictures == 0, case.case.name  # nothing to tell: no step plot
+    every = _sections(to_html(suite, step_plots=True))  # --plots all
+    assert all("Error of plain central differences" in s for s in every)
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
     assert "<link" not in html and "<script" not in html
-    xfail = [c for c in suite.cases if c.status == "xfail"]
-    for case, section in zip(suite.cases, sections, strict=True):
-        if case in xfail:  # step scan + error per element
-            assert section.count("<svg") >= 2, case.case.name
 
 
 def test_html_failing_case_and_escaping(failing: RunReport) -> None:

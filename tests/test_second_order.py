@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from gradcheck_lab import GradientMismatch, check, load_cases
+from gradcheck_lab.precision import FORMATS
 from gradcheck_lab.run import verify_case
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
@@ -100,7 +101,8 @@ def test_forward_mode_agrees_with_reverse_on_every_case() -> None:
             if point.kinks:  # frameworks may pick different subgradients at a kink
                 continue
             # forward and reverse round differently: agree to the dtype's precision
-            rtol, atol = (1e-5, 1e-7) if case.dtype == "float32" else (1e-11, 1e-14)
+            rtol, atol = {"float64": (1e-11, 1e-14), "float32": (1e-5, 1e-7)}.get(
+                case.dtype, (8 * FORMATS[case.dtype].unit_roundoff,) * 2)  # half: 8 u
             for name in grads["torch"]:
                 np.testing.assert_allclose(grads["torch_forward"][name], grads["torch"][name],
                                            rtol=rtol, atol=atol)
@@ -114,7 +116,9 @@ def test_float32_no_false_alarm_on_any_shipped_case() -> None:
     for case in load_cases(CASES):
         c32 = dataclasses.replace(case, dtype="float32", claims=(), implementations=())
         report = verify_case(c32, methods=["sympy", "fd", "torch", "jax"])
-        assert report.status in ("pass", "kink"), (case.name, dict(report.method_status))
+        # unresolved: fd cannot reach softplus'(-40) / 5 = 8.5e-19 beside O(1) terms
+        assert report.status in ("pass", "kink", "unresolved"), (case.name,
+                                                                 dict(report.method_status))
 
 
 def test_float32_catches_a_1e_3_relative_bug() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,16 @@ def merge_tables(*tables: Mapping[str, Callable[..., Any]]) -> dict[str, Callabl
             raise ImportError(f"backend rows defined twice: {sorted(twice)}")
         out.update(table)
     return out
+
+
+def with_dtype(f: F) -> F:
+    """Mark a table function that takes the backend's float dtype as ``float_dtype=``."""
+    f.needs_dtype = True  # type: ignore[attr-defined]
+    return f
+
+
+def bind_dtype(table: Mapping[str, Callable[..., Any]], dtype: Any
+               ) -> dict[str, Callable[..., Any]]:
+    """The table with ``float_dtype=`` bound into the functions marked by ``with_dtype``."""
+    return {name: functools.partial(f, float_dtype=dtype) if getattr(f, "needs_dtype", False)
+            else f for name, f in table.items()}

@@ -15,18 +15,28 @@ from gradcheck_lab.expr.opspec import OpSpec
 
 START, END = "<!-- ops:start -->", "<!-- ops:end -->"
 _TITLES = {"operator": "Operators", "structure": "Indexing and structure",
-           "elementwise": "Elementwise", "reduction": "Reductions",
-           "linalg": "Linear algebra", "other": "Other"}
+           "conditional": "Conditionals and piecewise functions",
+           "elementwise": "Elementwise", "special": "Further functions (numpy, scipy.special)",
+           "activation": "Activations (torch.nn.functional)", "reduction": "Reductions",
+           "scan": "Scans and order statistics", "shape": "Shape ops",
+           "linalg": "Linear algebra", "nn": "Neural-network ops (torch.nn.functional)",
+           "other": "Other"}
 
 
 def _call(spec: OpSpec) -> str:
-    return spec.signature() if spec.callable_by_user else (spec.syntax or spec.name)
+    if not spec.callable_by_user:
+        return spec.syntax or spec.name
+    if spec.syntax:  # an operator that may also be called by its numpy name
+        return f"{spec.syntax}`, `{spec.signature()}"
+    return spec.signature()
 
 
 def _notes(spec: OpSpec) -> str:
     notes = []
+    if spec.boolean or spec.integer:
+        notes.append("boolean result" if spec.boolean else "integer result")
     if spec.kink is not None:
-        notes.append("kinks")
+        notes.append("jumps" if spec.jump else "kinks")
     if spec.guard is not None and spec.kink is None:
         notes.append("domain edges")
     if spec.analytic is False:

@@ -13,6 +13,10 @@ complex for the complex step, whose real part counts) and the op's static params
 * ``guard(args, params) -> array``: a "side" signature. Finite differences only use a
   stencil whose every point has the same guard values as the centre, so a step never
   crosses a kink or a domain edge (log, sqrt, 1/x, arcsin, tan).
+
+A kink rule may return a boolean array (per output element) instead of one bool; the
+conditionals use that to say which elements of a ``where`` flip. ``jump``: at its kink
+the op's output is discontinuous (floor, comparisons, sign), not only its derivative.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from gradcheck_lab.expr.shapes import ShapeRule
 
 Arrays = list[np.ndarray]
 Params = Mapping[str, Any]
-KinkRule = Callable[[Arrays, Params], bool]
+KinkRule = Callable[[Arrays, Params], "bool | np.ndarray"]
 GuardRule = Callable[[Arrays, Params], np.ndarray]
-Category = Literal["operator", "structure", "elementwise", "reduction", "linalg", "other"]
+ValueShapeRule = Callable[[Arrays, Params], tuple[int, ...]]
+Category = Literal["operator", "structure", "conditional", "elementwise", "special",
+                   "activation", "reduction", "scan", "shape", "linalg", "nn", "other"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,19 @@ class OpSpec:
     static_positional: tuple[str, ...] = ()  # keywords that may also come positionally
     written: str | None = None
     syntax: str | None = None  # how it is written, for the docs, when not called by name
+    # array parameters by name (keyword use, messages); empty: x, y, ... positionally only
+    arrays: tuple[str, ...] = ()
+    # optional array parameters: the constant used when absent but a later one is given
+    defaults: Mapping[str, float] = field(default_factory=dict)
+    # positional order of array and static parameters together (layer_norm(x, shape, w))
+    order: tuple[str, ...] = ()
+    sequence: bool = False  # the arrays come as a list first: concatenate([a, b], axis=0)
+    jump: bool = False  # the output itself is discontinuous at the kink
+    boolean: bool = False  # the output is a boolean array (comparisons, logical ops)
+    condition: int | None = None  # which argument is a condition (where: 0)
+    integer: bool = False  # the output is an integer array (argmax, floor_divide of ints)
+    # the output shape from the argument values (boolean masks): used instead of ``shape``
+    value_shape: ValueShapeRule | None = None
 
     def is_analytic(self, params: Params) -> bool:
         return self.analytic(params) if callable(self.analytic) else self.analytic
@@ -77,8 +96,20 @@ class OpSpec:
         """How the op is written: ``sum()``, ``'+'``, ``indexing``."""
         return self.written or f"{self.name}()"
 
+    def array_names(self) -> tuple[str, ...]:
+        if self.arrays:
+            return self.arrays
+        return ("x", "y", "z")[: self.max_args] if self.max_args <= 3 else ("x",)
+
     def signature(self) -> str:
-        args = ["x", "y"][: self.max_args] if self.max_args <= 2 else ["x", "..."]
+        if self.order:
+            args = [self.keywords[n].describe(n) if n in self.keywords and n not in
+                    self.static_positional else n for n in self.order]
+            args += [p.describe(k) for k, p in self.keywords.items() if k not in self.order]
+            return f"{self.name}({', '.join(args)})"
+        args = list(self.array_names()) + (["..."] if self.max_args > 3 and not self.arrays
+                                           else [])
+        args = [f"{a}=None" if a in self.defaults else a for a in args]
         args += [p.describe(k) for k, p in self.keywords.items()]
         return f"{self.name}({', '.join(args)})"
 

@@ -15,7 +15,10 @@ from typing import Any, Literal
 
 from gradcheck_lab.errors import ExpressionError
 
-Kind = Literal["axis", "bool", "int", "number", "ints", "axes", "ord", "choice"]
+Kind = Literal["axis", "bool", "int", "number", "ints", "axes", "ord", "choice", "nested",
+               "subscripts"]
+MAX_SUBSCRIPTS = 200  # characters of an einsum string: a hostile one is refused, not parsed
+MAX_NESTED = 256  # integers in a nested literal (pad widths, tensordot axes)
 Fail = Callable[[ast.AST, str, str], ExpressionError]  # (node, message, accepted)
 MAX_INT = 2 ** 62
 
@@ -26,7 +29,9 @@ class Param:
 
     Kinds: ``axis`` (None, an int or a tuple of ints), ``bool``, ``int``, ``number`` (a
     finite int or float), ``ints`` (a tuple or list of ints, or one int), ``axes`` (None or
-    ints), ``ord`` (1, 2 or inf), ``choice`` (one of ``choices``, a string).
+    ints), ``ord`` (1, 2 or inf), ``choice`` (one of ``choices``, a string), ``nested`` (an
+    int or nested tuples of ints: pad widths, tensordot's axes), ``subscripts`` (an einsum
+    string of letters, ``,``, ``->`` and ``...``).
     """
 
     default: Any
@@ -87,6 +92,11 @@ def read(param: Param, key: str, node: ast.AST, fail: Fail) -> Any:
                    param.describe(key))
     if param.kind == "int":
         return integer(node, key, fail)
+    if param.kind == "nested":
+        count = [0]
+        return _nested(node, key, fail, count)
+    if param.kind == "subscripts":
+        return _subscripts(node, key, fail)
     if param.kind == "number":
         return _number(node, key, fail)
     if none and param.kind in ("axis", "axes"):
@@ -96,3 +106,30 @@ def read(param: Param, key: str, node: ast.AST, fail: Fail) -> Any:
         return tuple(integer(e, key, fail) for e in node.elts)
     value = integer(node, key, fail)
     return value if param.kind == "axis" else (value,)
+
+
+def _nested(node: ast.AST, key: str, fail: Fail, count: list[int]) -> Any:
+    """An int or nested tuples/lists of ints, as tuples (at most ``MAX_NESTED`` ints)."""
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return tuple(_nested(e, key, fail, count) for e in node.elts)
+    count[0] += 1
+    if count[0] > MAX_NESTED:
+        raise fail(node, f"{key} has more than {MAX_NESTED} integers", "")
+    return integer(node, key, fail)
+
+
+_EINSUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ,->. ")
+
+
+def _subscripts(node: ast.AST, key: str, fail: Fail) -> str:
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        raise fail(node, f"{key} must be a string literal", "a string such as 'ij,j->i'")
+    text = node.value
+    if len(text) > MAX_SUBSCRIPTS:
+        raise fail(node, f"the einsum string has {len(text)} characters, more than the limit "
+                         f"of {MAX_SUBSCRIPTS}", "a string such as 'ij,j->i'")
+    bad = sorted(set(text) - _EINSUM)
+    if bad:
+        raise fail(node, f"the einsum string may hold letters, ',', '->' and '...', not "
+                         f"{bad[0]!r}", "a string such as 'ij,j->i'")
+    return text.replace(" ", "")

@@ -10,8 +10,7 @@ from __future__ import annotations
 import ast
 import math
 import warnings
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 from gradcheck_lab.errors import ExpressionError, caret
 from gradcheck_lab.expr import params
@@ -26,13 +25,14 @@ from gradcheck_lab.expr.graph import (
     topological,
 )
 from gradcheck_lab.expr.ops import CONSTANTS, OPS, USER_FUNCTIONS
+from gradcheck_lab.expr.parse_call import parse_call, read_static
 from gradcheck_lab.expr.parse_support import (
     beyond_float64,
     constant_value,
     describe,
     short,
-    signature,
 )
+from gradcheck_lab.expr.parse_syntax import compare, subscript
 from gradcheck_lab.limits import DEFAULT_LIMITS, Limits
 from gradcheck_lab.suggest import composed_hint, did_you_mean
 
@@ -42,18 +42,23 @@ MAX_DEPTH = DEFAULT_LIMITS.max_expression_depth
 MAX_ABS_CONSTANT_EXPONENT = DEFAULT_LIMITS.max_constant_exponent
 
 ALLOWED = (
-    "numbers; input names; pi, e; + - * / ** @; unary -; x[i], x[a:b], x.T; "
-    "[a, b, ...]; calls of " + ", ".join(USER_FUNCTIONS)
+    "numbers; input names; pi, e; + - * / ** @ % //; unary -; < <= > >= == !=; & | ^ ~; "
+    "x[i], x[a:b], x[idx], x[mask], x[:, None], x.T; [a, b, ...]; calls of "
+    + ", ".join(USER_FUNCTIONS)
 )
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
-           ast.Pow: "pow", ast.MatMult: "matmul"}
+           ast.Pow: "pow", ast.MatMult: "matmul", ast.Mod: "mod", ast.FloorDiv: "floor_divide",
+           ast.BitAnd: "logical_and", ast.BitOr: "logical_or", ast.BitXor: "logical_xor"}
 
 
 def parse_expression(text: str, inputs: Iterable[str],
-                     limits: Limits = DEFAULT_LIMITS) -> Expression:
+                     limits: Limits = DEFAULT_LIMITS,
+                     lets: Mapping[str, Node] | None = None) -> Expression:
     """Parse ``text`` over the given input names; raise ExpressionError if outside the language.
 
+    ``lets``: named subexpressions (a case's ``let:``, a claim's ``result``), already parsed:
+    a name refers to that very node, so the graph holds it once however often it is used.
     Never raises anything else, whatever ``text`` holds.
     """
     names = tuple(inputs)
@@ -80,7 +85,7 @@ def parse_expression(text: str, inputs: Iterable[str],
                               f"{limits.max_expression_depth} levels") from None
     except ValueError as exc:
         raise ExpressionError(f"the expression cannot be parsed: {exc}") from None
-    parser = _Parser(stripped, names, limits)
+    parser = _Parser(stripped, names, limits, lets or {})
     root = parser.node(tree.body, depth=0)
     nodes = topological(root)
     for node in nodes:  # after the exponent checks, which explain a huge exponent better
@@ -97,8 +102,10 @@ def caret_at(text: str, line: int, column: int) -> str:
 
 
 class _Parser:
-    def __init__(self, text: str, inputs: tuple[str, ...], limits: Limits) -> None:
+    def __init__(self, text: str, inputs: tuple[str, ...], limits: Limits,
+                 lets: Mapping[str, Node]) -> None:
         self.text = text
+        self.lets = lets
         self.lines = text.splitlines() or [text]
         self.inputs = inputs
         self.limits = limits
@@ -150,6 +157,14 @@ class _Parser:
                                           f"{short(ast.get_source_segment(self.text, node) or '')}"
                                           " is too large (beyond float64)")
             return op
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+            return Op("logical_not", (self.node(node.operand, d),), (), self.pos(node))
+        if isinstance(node, ast.Compare):
+            return compare(self, node, d)
+        if isinstance(node, (ast.BoolOp, ast.UnaryOp)) and isinstance(
+                getattr(node, "op", None), (ast.And, ast.Or, ast.Not)):
+            raise self.fail(node, "and/or/not are not allowed: use & | ~ on comparisons, "
+                                  "with parentheses: (x > 0) & (y < 1)")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.node(node.operand, d)
             if isinstance(node.op, ast.UAdd):
@@ -162,8 +177,7 @@ class _Parser:
                 raise self.fail(node, f"attribute '.{node.attr}' is not allowed; only '.T' is")
             return Op("T", (self.node(node.value, d),), (), self.pos(node))
         if isinstance(node, ast.Subscript):
-            index = self.index(node.slice)
-            return Op("getitem", (self.node(node.value, d),), (("index", index),), self.pos(node))
+            return subscript(self, node, d)
         if isinstance(node, ast.List):
             if not node.elts:
                 raise self.fail(node, "an empty list has no value to differentiate")
@@ -182,6 +196,8 @@ class _Parser:
         return Const(value, text, self.pos(node))
 
     def name(self, node: ast.Name) -> Node:
+        if node.id in self.lets:
+            return self.lets[node.id]
         if node.id in self.inputs:
             return Input(node.id, self.pos(node))
         if node.id in CONSTANTS:
@@ -220,51 +236,10 @@ class _Parser:
             suggestion = did_you_mean(fname, USER_FUNCTIONS) or composed_hint(fname, USER_FUNCTIONS)
             raise self.fail(node.func, f"unknown function '{fname}'{suggestion}",
                             accepted=", ".join(USER_FUNCTIONS))
-        positional = list(node.args)
-        static: dict[str, Any] = {k: p.default for k, p in spec.keywords.items()}
-        for key in spec.static_positional:  # e.g. reshape(x, (2, 3))
-            if len(positional) > spec.max_args:
-                static[key] = self.static(key, positional.pop(spec.max_args), fname)
-        if any(isinstance(a, ast.Starred) for a in positional):
-            raise self.fail(node, "*args is not allowed")
-        if not spec.min_args <= len(positional) <= spec.max_args:
-            wanted = (str(spec.min_args) if spec.min_args == spec.max_args
-                      else f"{spec.min_args} to {spec.max_args}")
-            raise self.fail(node, f"{fname}() takes {wanted} array argument(s), got "
-                                  f"{len(positional)}", accepted=signature(fname))
-        for kw in node.keywords:
-            if kw.arg is None:
-                raise self.fail(kw, "**kwargs is not allowed", accepted=signature(fname))
-            if kw.arg not in spec.keywords:
-                raise self.fail(kw, f"{fname}() has no keyword '{kw.arg}'",
-                                accepted=signature(fname))
-            static[kw.arg] = self.static(kw.arg, kw.value, fname)
-        for key in spec.static_positional:
-            if static[key] is None:
-                raise self.fail(node, f"{fname}() needs '{key}'", accepted=signature(fname))
-        args = tuple(self.node(a, depth) for a in positional)
-        return Op(fname, args, tuple(static.items()), self.pos(node))
-
-    def static(self, key: str, node: ast.AST, fname: str) -> Any:
-        return params.read(OPS[fname].keywords[key], key, node, self.fail_literal)
+        return parse_call(self, spec, node, depth, read_static(self, spec))
 
     def fail_literal(self, node: ast.AST, message: str, accepted: str) -> ExpressionError:
         return self.fail(node, message, accepted or ALLOWED)
 
     def integer(self, node: ast.AST, what: str) -> int:
         return params.integer(node, what, self.fail_literal)
-
-    def index(self, node: ast.AST) -> tuple[Any, ...]:
-        parts = node.elts if isinstance(node, ast.Tuple) else [node]
-        index: list[Any] = []
-        for part in parts:
-            if isinstance(part, ast.Slice):
-                lower = None if part.lower is None else self.integer(part.lower, "a slice bound")
-                upper = None if part.upper is None else self.integer(part.upper, "a slice bound")
-                step = None if part.step is None else self.integer(part.step, "a slice step")
-                if step is not None and step <= 0:
-                    raise self.fail(part, "a slice step must be positive")
-                index.append(slice(lower, upper, step))
-            else:
-                index.append(self.integer(part, "an index"))
-        return tuple(index)

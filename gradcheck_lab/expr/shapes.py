@@ -153,14 +153,27 @@ def reshape(shapes: Sequence[Shape], params: Params) -> Shape:
 
 
 def getitem(shapes: Sequence[Shape], params: Params) -> Shape:
+    """Integers, slices, ``None`` (a new axis) and one ``...``, numpy's basic indexing."""
     shape, index = shapes[0], tuple(params["index"])
-    if len(index) > len(shape):
-        raise ShapeProblem(f"{len(index)} indices for shape {shape}, which has "
+    if sum(item is Ellipsis for item in index) > 1:
+        raise ShapeProblem("an index can only have a single ellipsis ('...')")
+    used = [item for item in index if item is not None and item is not Ellipsis]
+    if len(used) > len(shape):
+        raise ShapeProblem(f"{len(used)} indices for shape {shape}, which has "
                            f"{len(shape)} dimension{'s' * (len(shape) != 1)}")
-    for axis, (item, size) in enumerate(zip(index, shape, strict=False)):
+    axis = 0
+    for item in index:
+        if item is Ellipsis:
+            axis = len(shape) - sum(1 for i in index[index.index(item) + 1:]
+                                    if i is not None)
+            continue
+        if item is None:
+            continue
+        size = shape[axis]
         if isinstance(item, int) and not -size <= item < size:
             raise ShapeProblem(f"index {item} is out of range for axis {axis} of shape {shape} "
                                f"(-{size}..{size - 1})")
+        axis += 1
     return view_shape(shape, lambda a: a[index])
 
 

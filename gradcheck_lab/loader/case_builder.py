@@ -22,6 +22,7 @@ from gradcheck_lab.expr.ops import RESERVED_NAMES
 from gradcheck_lab.limits import Limits
 from gradcheck_lab.loader import parts
 from gradcheck_lab.loader import values as v
+from gradcheck_lab.loader.inputs import input_spec, point_value
 from gradcheck_lab.loader.scope import Scope
 from gradcheck_lab.loader.shapes import evaluate_checked
 from gradcheck_lab.loader.yaml_nodes import line_of
@@ -30,8 +31,7 @@ from gradcheck_lab.precision import DTYPES
 
 CASE_FIELDS = ("name", "description", "source", "inputs", "expr", "points", "cotangent",
                "order", "dtype", "device", "methods", "tolerance", "expect", "claims",
-               "implementations", "kinks", "reference")
-RANDOM_FIELDS = ("shape", "distribution", "low", "high", "mean", "std", "seed")
+               "implementations", "kinks", "reference", "let", "allow_nonfinite")
 
 
 class CaseBuilder(Scope):
@@ -59,13 +59,17 @@ class CaseBuilder(Scope):
             name = v.text(raw["name"], "name")
             if not NAME_RE.match(name):
                 raise CaseError(f"invalid case name {v.short(name)}", accepted="[A-Za-z0-9_.-]+")
+        self.finite = True
+        if "allow_nonfinite" in raw:
+            with self.at("allow_nonfinite"):
+                self.finite = not v.choice(raw["allow_nonfinite"], "allow_nonfinite",
+                                           (True, False))
         with self.at("inputs"):
             inputs = self.inputs(raw["inputs"])
         names = [i.name for i in inputs]
-        expr = None
         if "expr" in raw:
             with self.at("expr"):
-                expr = self.expression(raw, "expr", names)
+                v.text(raw["expr"], "expr")
         with self.at("expect"):
             base_expect = self.expect(raw["expect"], "expect") if "expect" in raw else None
         points = [Point(0, {i.name: i.value for i in inputs}, base_expect, line_of(raw))]
@@ -73,6 +77,14 @@ class CaseBuilder(Scope):
             points += self.points(raw.get("points", []), inputs)
         with self.at("points" if len(points) > 1 else "inputs"):
             self.check_case_size(points)
+        lets = {}
+        if "let" in raw:
+            with self.at("let"):
+                lets = parts.lets(self, raw["let"], names, points)
+        expr = None
+        if "expr" in raw:
+            with self.at("expr"):
+                expr = self.expression(raw, "expr", names, lets)
         # a function given by code: its output shape is known once it is traced (runner)
         output_shape = self.check_shapes(expr, points) if expr is not None else ()
         kwargs: dict[str, Any] = {**code}
@@ -96,12 +108,14 @@ class CaseBuilder(Scope):
                 kwargs["device"] = parts.device(raw["device"], "device")
         if "claims" in raw:
             with self.at("claims"):
-                kwargs["claims"] = parts.claims(self, raw["claims"], names)
+                kwargs["claims"] = parts.claims(self, raw["claims"], names, {
+                    **lets, **({"result": expr.root} if expr is not None else {})})
         case = Case(name=name, file=self.file, line=line_of(raw), inputs=inputs, expr=expr,
                     points=tuple(points), output_shape=output_shape,
                     symbolic_limit=self.limits.max_symbolic_elements,
                     symbolic_seconds=self.limits.max_symbolic_seconds,
-                    symbolic_nodes=self.limits.max_symbolic_nodes, **kwargs)
+                    symbolic_nodes=self.limits.max_symbolic_nodes,
+                    allow_nonfinite=not self.finite, **kwargs)
         if "methods" in raw:
             with self.at("methods"):
                 case = dataclasses.replace(case, methods=parts.methods(raw["methods"], case))
@@ -146,70 +160,7 @@ class CaseBuilder(Scope):
         return tuple(specs)
 
     def input_spec(self, name: str, spec: Any) -> InputSpec:
-        field = f"inputs.{name}"
-        line = getattr(spec, "line", None)
-        if not isinstance(spec, dict):
-            return InputSpec(name, v.array(spec, field, self.limits.max_input_elements), True,
-                             line)
-        v.unknown_keys(spec, ("value", "random", "wrt"), field)
-        if ("value" in spec) == ("random" in spec):
-            raise CaseError("give exactly one of 'value' and 'random'", field=field,
-                            accepted="value: NUMBER|LIST, or random: {shape, distribution, ...}")
-        wrt = spec.get("wrt", True)
-        if not isinstance(wrt, bool):
-            raise CaseError(f"wrt must be true or false, got {v.short(wrt)}",
-                            field=f"{field}.wrt")
-        if "value" in spec:
-            with self.at("value", spec, f"{field}.value"):
-                value = v.array(spec["value"], f"{field}.value", self.limits.max_input_elements)
-        else:
-            with self.at("random", spec, f"{field}.random"):
-                value = self.random(spec["random"], f"{field}.random")
-        return InputSpec(name, value, wrt, line)
-
-    def random(self, raw: Any, field: str) -> np.ndarray:
-        data = v.mapping(raw, field)
-        v.unknown_keys(data, RANDOM_FIELDS, field)
-        shape_raw = data.get("shape", [])
-        shape_list = shape_raw if isinstance(shape_raw, list) else [shape_raw]
-        if not all(type(s) is int and s >= 1 for s in shape_list):
-            raise CaseError(f"shape must be a list of positive integers, got "
-                            f"{v.short(shape_raw)}", field=f"{field}.shape")
-        if len(shape_list) > v.MAX_DIMENSIONS:
-            raise CaseError(f"shape has {len(shape_list)} dimensions, more than "
-                            f"{v.MAX_DIMENSIONS}", field=f"{field}.shape")
-        shape = tuple(shape_list)
-        size = math.prod(shape)  # exact: np.prod wraps around at 2**63
-        if size > self.limits.max_input_elements:
-            raise CaseError(f"shape {v.short(list(shape))} has {size} elements, more than the "
-                            f"limit of {self.limits.max_input_elements}", field=f"{field}.shape")
-        dist = v.choice(data.get("distribution", "normal"), f"{field}.distribution",
-                        ("normal", "uniform"))
-        seed = data.get("seed", 0)
-        if type(seed) is not int or seed < 0:
-            raise CaseError(f"seed must be a non-negative integer, got {v.short(seed)}",
-                            field=f"{field}.seed")
-        rng = np.random.default_rng(seed)
-        if dist == "uniform":
-            low = v.number(data.get("low", 0.0), f"{field}.low")
-            high = v.number(data.get("high", 1.0), f"{field}.high")
-            if not low < high:
-                raise CaseError(f"low ({low}) must be below high ({high})", field=field)
-            if not math.isfinite(float(high) - float(low)):
-                raise CaseError(f"high - low is beyond float64 ({low} to {high})", field=field)
-            value = rng.uniform(low, high, size=shape)
-        else:
-            mean = v.number(data.get("mean", 0.0), f"{field}.mean")
-            std = v.number(data.get("std", 1.0), f"{field}.std")
-            if std < 0:
-                raise CaseError(f"std must be >= 0, got {std}", field=f"{field}.std")
-            value = rng.normal(mean, std, size=shape)
-        out = np.asarray(value, dtype=np.float64)
-        if not np.all(np.isfinite(out)):
-            raise CaseError("the random values are not all finite (mean or std too large?)",
-                            field=field)
-        out.setflags(write=False)
-        return out
+        return input_spec(self, name, spec, self.finite)
 
     def points(self, raw: Any, inputs: tuple[InputSpec, ...]) -> list[Point]:
         if not isinstance(raw, list):
@@ -230,12 +181,8 @@ class CaseBuilder(Scope):
                         if key == "expect":
                             expect = self.expect(value, f"{path}.expect")
                             continue
-                        arr = v.array(value, f"{path}.{key}", self.limits.max_input_elements)
-                        if arr.shape != by_name[key].shape:
-                            raise CaseError(f"shape {arr.shape} differs from the input's shape "
-                                            f"{by_name[key].shape}",
-                                            accepted=f"an array of shape {by_name[key].shape}")
-                        values[key] = arr
+                        values[key] = point_value(value, by_name[key], f"{path}.{key}",
+                                                  self.limits, self.finite)
                 points.append(Point(index, values, expect, getattr(item, "line", None)))
         return points
 
@@ -288,8 +235,14 @@ class CaseBuilder(Scope):
                     f"the expression cannot be evaluated{where}: {exc.message}", expr,
                     exc.node.pos, field="expr", line=line, data=self.raw, key="expr",
                     point=point.index) from None
+            if shape is not None and tuple(np.shape(out)) != shape:
+                raise CaseError(f"the output has shape {tuple(np.shape(out))} at point "
+                                f"{point.index}, {shape} at point 0 (a boolean mask that "
+                                "selects another number of elements?)",
+                                field=self.prefix + "expr", line=line,
+                                accepted="points where the output has one shape")
             shape = tuple(np.shape(out)) if shape is None else shape
-            if not np.all(np.isfinite(out)):
+            if self.finite and not np.all(np.isfinite(out)):
                 raise CaseError(f"the expression is not finite at point {point.index} "
                                 f"(value {_values(out)})", field=self.prefix + "expr",
                                 line=line, accepted="points inside the function's domain")

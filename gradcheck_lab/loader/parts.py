@@ -9,6 +9,7 @@ text until a method runs it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -18,10 +19,12 @@ from gradcheck_lab.case import (
     Case,
     Claim,
     Implementation,
+    Point,
     ToleranceOverride,
 )
 from gradcheck_lab.errors import CaseError
 from gradcheck_lab.expr.evaluate import EvaluationError
+from gradcheck_lab.expr.graph import Node
 from gradcheck_lab.loader import values as v
 from gradcheck_lab.loader.scope import Scope, line_of_key
 from gradcheck_lab.loader.shapes import evaluate_checked
@@ -36,9 +39,47 @@ IMPL_FIELDS = ("name", "framework", "function", "gradient", "expect", "compile")
 # checked by torch when the implementation runs
 BACKEND_NAME = r"^[A-Za-z_][A-Za-z0-9_.]*$"
 
+GRAD = "grad"  # in a claim: the cotangent (1 for a scalar output)
+CLAIM_NAMES = ("grad", "result")
+LET_RESERVED = frozenset(CLAIM_NAMES) | {"pi", "e", "inf", "expect"}
 
-def claims(scope: Scope, raw: Any, names: list[str]) -> tuple[Claim, ...]:
+
+def lets(scope: Scope, raw: Any, names: list[str], points: list[Point]) -> dict[str, Node]:
+    """``let:``: name -> expression, in order; each may use the inputs and earlier names.
+    A name refers to its expression's node itself, so the graph holds it once. Each is
+    evaluated at every point here, so its errors point into its own text."""
+    data = v.mapping(raw, "let")
+    out: dict[str, Node] = {}
+    for name, _ in data.items():
+        with scope.at(name, data, f"let.{name}"):
+            if not isinstance(name, str) or not name.isidentifier() or name.startswith("__"):
+                raise CaseError(f"let name {v.short(name)} is not an identifier",
+                                accepted="letters, digits and _, not starting with a digit")
+            if name in names or name in LET_RESERVED:
+                raise CaseError(f"let name '{name}' shadows an input or a reserved name",
+                                accepted="a new name (a function's name is fine: var, mean)")
+            expr = scope.expression(data, name, names, out)
+            for point in points:
+                try:
+                    evaluate_checked(expr, point.values, scope.limits.max_expression_elements)
+                except EvaluationError as exc:
+                    where = f" at point {point.index}" if point.index else ""
+                    raise scope.evaluation_error(
+                        f"the expression cannot be evaluated{where}: {exc.message}", expr,
+                        exc.node.pos, field=f"let.{name}", line=point.line if point.index
+                        else None, data=data, key=name, point=point.index) from None
+            out[name] = expr.root
+    return out
+
+
+def claims(scope: Scope, raw: Any, names: list[str],
+           lets: Mapping[str, Node] | None = None) -> tuple[Claim, ...]:
+    """Claims: per input, a formula over the inputs, the lets, ``result`` (the value of
+    ``expr``) and ``grad`` (the cotangent: 1 for a scalar output), as PyTorch's derivative
+    formulas write them."""
     data = v.mapping(raw, "claims")
+    scope_names = names + ([GRAD] if GRAD not in names else [])
+    known = {k: n for k, n in (lets or {}).items() if k not in names}
     out = []
     for cname, body in data.items():
         path = f"claims.{cname}"
@@ -56,7 +97,7 @@ def claims(scope: Scope, raw: Any, names: list[str]) -> tuple[Claim, ...]:
                         v.choice(value, f"{path}.expect", ("fail",))
                         expect_fail = True
                     else:
-                        formulas[key] = scope.expression(body, key, names)
+                        formulas[key] = scope.expression(body, key, scope_names, known)
             if not formulas:
                 raise CaseError("a claim gives a formula for at least one input",
                                 accepted=", ".join(names))
@@ -189,11 +230,12 @@ def tolerance_pair(data: dict[str, Any], field: str) -> ToleranceOverride:
 
 
 def check_representable(scope: Scope, case: Case) -> None:
-    """Every input value is finite in the case's dtype (float16 stops at 65504)."""
+    """Every input value is finite in the case's dtype (float16 stops at 65504); values
+    that are not finite to begin with (``allow_nonfinite``) are the case's own."""
     fmt = FORMATS[case.dtype]
     for point in case.points:
         for name, value in point.values.items():
-            big = ~np.isfinite(round_to(value, case.dtype))
+            big = ~np.isfinite(round_to(value, case.dtype)) & np.isfinite(value)
             if np.any(big):
                 where = "inputs" if point.index == 0 else f"points[{point.index - 1}]"
                 raw = scope.raw.get("inputs") if point.index == 0 else None
@@ -235,8 +277,13 @@ def check_against(scope: Scope, case: Case) -> None:
             if name not in wrt:
                 raise CaseError(f"'{name}' is not a differentiated input", field=prefix + field,
                                 line=claim.line, accepted=", ".join(sorted(wrt)))
+            if ("grad" in formula.input_names and "grad" not in case.input
+                    and case.cotangent_value() is None):
+                raise CaseError("'grad' (the cotangent) needs a scalar output or a cotangent; "
+                                "this case checks the full Jacobian", field=prefix + field,
+                                line=claim.line, accepted="cotangent: ones (or random)")
             try:
-                shape = np.shape(evaluate_checked(formula, case.points[0].values,
+                shape = np.shape(evaluate_checked(formula, case.claim_values(case.points[0]),
                                                   scope.limits.max_expression_elements))
             except EvaluationError as exc:
                 raise scope.evaluation_error(

@@ -78,7 +78,10 @@ def _defs() -> dict[str, Any]:
                 "type": "object", "additionalProperties": False,
                 "properties": {"value": _ref("array"), "random": _ref("random"),
                                "wrt": {"type": "boolean", "default": True,
-                                       "description": "false holds the input constant"}},
+                                       "description": "false holds the input constant"},
+                               "dtype": {"enum": ["float64", "int64"], "default": "float64",
+                                         "description": "int64: labels, indices (never "
+                                                        "differentiated)"}},
                 "oneOf": [{"required": ["value"]}, {"required": ["random"]}]}]},
         "expect": {
             "type": "object", "additionalProperties": False,
@@ -165,6 +168,14 @@ def _case() -> dict[str, Any]:
                            "surrogate forward): traced for the exact reference, not on trial",
             "properties": {"framework": {"enum": ["torch", "jax"]},
                            "function": {"type": "string", "pattern": TARGET_PATTERN}}},
+        "let": {"type": "object", "additionalProperties": {"type": ["string", "number"]},
+                "propertyNames": {"pattern": IDENTIFIER,
+                                  "not": {"enum": ["e", "expect", "grad", "inf", "pi",
+                                                   "result"]}},
+                "description": "named subexpressions, in order: name -> expression over the "
+                               "inputs and earlier names, shared once in the graph"},
+        "allow_nonfinite": {"type": "boolean", "default": False,
+                            "description": "inputs may be .inf, -.inf or .nan"},
     }
     missing = set(CASE_FIELDS) ^ set(fields)
     if missing:  # the loader grew or lost a field: the schema must follow

@@ -8,12 +8,12 @@ parses an expression and places a column within it at the right column of the fi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from gradcheck_lab.errors import CaseError, ExpressionError
-from gradcheck_lab.expr.graph import Expression, Pos
+from gradcheck_lab.expr.graph import Expression, Node, Pos
 from gradcheck_lab.expr.parse import caret_at, parse_expression
 from gradcheck_lab.limits import Limits
 from gradcheck_lab.loader import values as v
@@ -46,11 +46,13 @@ class Scope:
             line = line or line_of_key(data, key) or getattr(data, "line", None)
             raise exc.located(file=self.file, line=line, field=where) from None
 
-    def expression(self, data: Any, key: str, names: Sequence[str]) -> Expression:
-        """Parse the expression at ``data[key]``; its errors point into the file."""
+    def expression(self, data: Any, key: str, names: Sequence[str],
+                   lets: Mapping[str, Node] | None = None) -> Expression:
+        """Parse the expression at ``data[key]``; its errors point into the file. ``lets``:
+        named subexpressions it may use (``let:``, a claim's ``result``)."""
         text = v.text(data[key], str(key))
         try:
-            return parse_expression(text, names, self.limits)
+            return parse_expression(text, names, self.limits, lets)
         except ExpressionError as exc:
             raise place(exc, data, key, text) from None
 

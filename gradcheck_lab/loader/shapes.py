@@ -59,10 +59,13 @@ def _backend(max_elements: int) -> Backend:
 
 
 def _guarded(name: str, fn: Callable[..., Any], max_elements: int) -> Callable[..., Any]:
-    rule = OPS[name].shape
+    rule, by_values = OPS[name].shape, OPS[name].value_shape
 
     def run(*args: Any, **params: Any) -> Any:
-        shape = rule([tuple(np.shape(a)) for a in args], params)
+        if by_values is not None:  # boolean masks: the shape depends on the values
+            shape = by_values([np.asarray(a) for a in args], params)
+        else:
+            shape = rule([tuple(np.shape(a)) for a in args], params)
         size = max([math.prod(shape)] + [int(np.size(a)) for a in args])
         if size > max_elements:
             raise ShapeProblem(f"the result would have {size} elements, more than the limit of "

@@ -20,8 +20,9 @@ MAX_DIMENSIONS = 32  # NumPy stops at 64; no case needs more than a few
 _FLOAT_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
-def number(value: Any, field: str) -> float:
-    """A finite real number. Accepts ``1e-6`` written without a dot (YAML reads it as text)."""
+def number(value: Any, field: str, finite: bool = True) -> float:
+    """A finite real number (also inf and NaN unless ``finite``). Accepts ``1e-6`` written
+    without a dot (YAML reads it as text)."""
     if isinstance(value, bool):
         raise CaseError(f"expected a number, got {value!r}", field=field)
     if isinstance(value, str) and len(value) < 400 and _FLOAT_TEXT.match(value.strip()):
@@ -30,17 +31,18 @@ def number(value: Any, field: str) -> float:
         raise CaseError(f"expected a number, got {_kind(value)}", field=field,
                         accepted="a finite number such as 1, 0.5, 1.0e-6")
     try:
-        finite = math.isfinite(float(value))
+        finite_value = math.isfinite(float(value))
     except OverflowError:  # an integer beyond float64, e.g. 0xfff...f
-        finite = False
-    if not finite:
+        finite_value = False
+    if not finite_value and (finite or isinstance(value, int)):
         raise CaseError(f"expected a finite number, got {short(value)}", field=field)
     return float(value) if isinstance(value, float) else int(value)
 
 
-def array(value: Any, field: str, max_elements: int) -> np.ndarray:
-    """A number or a rectangular nested list of numbers, as a read-only float64 array."""
-    shape = _shape(value, field)
+def array(value: Any, field: str, max_elements: int, finite: bool = True) -> np.ndarray:
+    """A number or a rectangular nested list of numbers, as a read-only float64 array
+    (with inf and NaN allowed unless ``finite``)."""
+    shape = _shape(value, field, finite)
     if len(shape) > MAX_DIMENSIONS:
         raise CaseError(f"the array has {len(shape)} dimensions, more than {MAX_DIMENSIONS}",
                         field=field)
@@ -49,31 +51,31 @@ def array(value: Any, field: str, max_elements: int) -> np.ndarray:
         raise CaseError(f"the array has {size} elements, more than the limit of {max_elements}",
                         field=field)
     flat: list[float] = []
-    _flatten(value, flat, field)
+    _flatten(value, flat, field, finite)
     out = np.asarray(flat, dtype=np.float64).reshape(shape)
     out.setflags(write=False)
     return out
 
 
-def _shape(value: Any, field: str) -> tuple[int, ...]:
+def _shape(value: Any, field: str, finite: bool = True) -> tuple[int, ...]:
     if isinstance(value, list):
         if not value:
             raise CaseError("an empty list has no values", field=field)
-        shapes = {_shape(v, field) for v in value}
+        shapes = {_shape(v, field, finite) for v in value}
         if len(shapes) > 1:
             raise CaseError(f"ragged nested list: rows have shapes {sorted(shapes)}", field=field,
                             accepted="a rectangular nested list of numbers")
         return (len(value),) + shapes.pop()
-    number(value, field)
+    number(value, field, finite)
     return ()
 
 
-def _flatten(value: Any, out: list[float], field: str) -> None:
+def _flatten(value: Any, out: list[float], field: str, finite: bool = True) -> None:
     if isinstance(value, list):
         for v in value:
-            _flatten(v, out, field)
+            _flatten(v, out, field, finite)
     else:
-        out.append(float(number(value, field)))
+        out.append(float(number(value, field, finite)))
 
 
 def mapping(value: Any, field: str) -> dict[Any, Any]:

@@ -135,4 +135,6 @@ def split_hessian(case: Case, matrix: np.ndarray) -> dict[str, dict[str, np.ndar
 
 
 def point_arrays(point: Point) -> dict[str, np.ndarray]:
-    return {k: np.array(v, dtype=np.float64) for k, v in point.values.items()}
+    """Copies of the point's values: float64, and int64 for integer inputs."""
+    return {k: np.array(v, dtype=np.int64 if np.asarray(v).dtype.kind in "iu" else np.float64)
+            for k, v in point.values.items()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradcheck_lab.backends.numpy_ops import make_backend
-from gradcheck_lab.case import Claim, Point
+from gradcheck_lab.case import Case, Claim, Point
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.methods.base import as_float64, point_arrays, timed
 from gradcheck_lab.names import CLAIM_PREFIX, EXPECT_METHOD
@@ -18,11 +18,13 @@ from gradcheck_lab.results import MethodResult
 _BACKEND = make_backend()
 
 
-def compute_claim(claim: Claim, point: Point) -> MethodResult:
+def compute_claim(claim: Claim, point: Point, case: Case | None = None) -> MethodResult:
+    """The claim's formulas at ``point``; they may read ``grad`` (the case's cotangent, 1 for
+    a scalar output) and ``result`` (the value of ``expr``, shared in the graph)."""
     name = CLAIM_PREFIX + claim.name
 
     def run() -> MethodResult:
-        values = point_arrays(point)
+        values = point_arrays(point) if case is None else case.claim_values(point)
         with np.errstate(all="ignore"):
             grads = {inp: as_float64(evaluate(formula, _BACKEND, values))
                      for inp, formula in claim.formulas.items()}

@@ -42,7 +42,8 @@ def complex_step_jacobian(
     evaluating ``f`` itself. ``f`` takes and returns complex arrays; the value returned
     is the real part of ``f(x)``.
     """
-    base = {k: np.asarray(v, dtype=np.complex128) for k, v in x.items()}
+    base = {k: np.asarray(v) if np.asarray(v).dtype.kind in "iub"  # int64 inputs stay
+            else np.asarray(v, dtype=np.complex128) for k, v in x.items()}
     value = np.asarray(f(base))
     jacobians: dict[str, np.ndarray] = {}
     for name in wrt:

@@ -21,7 +21,7 @@ from gradcheck_lab.expr.evaluate import evaluate_all
 from gradcheck_lab.expr.graph import Op
 from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.kinks import kinks_at
-from gradcheck_lab.methods.base import split_hessian, timed, wants_hessian
+from gradcheck_lab.methods.base import point_arrays, split_hessian, timed, wants_hessian
 from gradcheck_lab.numeric.finite_diff import derivative
 from gradcheck_lab.numeric.second_difference import second_derivative
 from gradcheck_lab.results import MethodResult, Projection
@@ -46,7 +46,7 @@ class FlatProblem:
         self.case = case
         self.names = [spec.name for spec in case.wrt]
         self.shapes = [case.input[n].shape for n in self.names]
-        self.base = {k: np.array(v, dtype=np.float64) for k, v in point.values.items()}
+        self.base = point_arrays(point)  # float64, int64 inputs as integers
         self.x0 = (np.concatenate([self.base[n].ravel() for n in self.names])
                    if self.names else np.zeros(0))
         self.expr = case.expr

@@ -57,8 +57,9 @@ def as_function(case: Case, point: Point,
 
     dtype = jax_dtype(case)
     backend = make_backend(dtype)
-    arrays = {spec.name: jnp.asarray(np.asarray(point.values[spec.name]), dtype=dtype)
-              for spec in case.inputs}
+    arrays = {spec.name: jnp.asarray(np.asarray(point.values[spec.name]),
+                                     dtype=jnp.int64 if spec.is_integer else dtype)
+              for spec in case.inputs}  # closed over: concrete, so masks of int64 inputs are
     names = [spec.name for spec in case.wrt]
 
     def of_expression(values: dict[str, Any]) -> Any:
@@ -165,9 +166,25 @@ def hessian(case: Case, f: Callable[..., Any], primals: list[Any], forward: bool
     return split_hessian(case, as_float64(matrix))
 
 
+class Static:
+    """An int64 input as a static (hashable) argument of the compiled program: it stays a
+    concrete numpy array inside, so masks and indices made from it are concrete too."""
+
+    def __init__(self, value: Any) -> None:
+        self.array = np.asarray(value, dtype=np.int64)
+        self.key = (self.array.shape, self.array.tobytes())
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Static) and other.key == self.key
+
+
 @lru_cache(maxsize=64)
 def _compiled(case: Case) -> Callable[..., Any]:
-    """``(*all inputs) -> (output, derivatives of the wrt inputs)``, jitted once per case."""
+    """``(*all inputs) -> (output, derivatives of the wrt inputs)``, jitted once per case
+    (int64 inputs static: one compilation per distinct value)."""
     import jax
 
     from gradcheck_lab.backends.jax_ops import make_backend
@@ -175,9 +192,11 @@ def _compiled(case: Case) -> Callable[..., Any]:
     backend = make_backend(jax_dtype(case))
     every = [spec.name for spec in case.inputs]
     wrt = [spec.name for spec in case.wrt]
+    static = tuple(i for i, spec in enumerate(case.inputs) if spec.is_integer)
 
     def program(*values: Any) -> tuple[Any, list[Any]]:
-        given = dict(zip(every, values, strict=True))
+        given = {n: v.array if isinstance(v, Static) else v
+                 for n, v in zip(every, values, strict=True)}
 
         def f(*diff: Any) -> Any:
             values = {**given, **dict(zip(wrt, diff, strict=True))}
@@ -185,7 +204,7 @@ def _compiled(case: Case) -> Callable[..., Any]:
 
         return reverse_mode(case, f, [given[n] for n in wrt])
 
-    return jax.jit(program)
+    return jax.jit(program, static_argnums=static)
 
 
 def compute(case: Case, point: Point) -> MethodResult:
@@ -204,7 +223,8 @@ def _run(case: Case, point: Point) -> MethodResult:
 
     program = _compiled(case)
     dtype = jax_dtype(case)
-    out, grads = program(*[jnp.asarray(np.asarray(point.values[spec.name]), dtype)
+    out, grads = program(*[Static(point.values[spec.name]) if spec.is_integer
+                           else jnp.asarray(np.asarray(point.values[spec.name]), dtype)
                            for spec in case.inputs])
     second = None
     if wants_hessian(case) and case.wrt:  # the Hessian path needs the eager function

@@ -43,7 +43,8 @@ def _run(case: Case, point: Point) -> MethodResult:
 
     dtype = torch_dtype(case)
     backend = make_backend(dtype)
-    values = {spec.name: torch.tensor(np.asarray(point.values[spec.name]), dtype=dtype)
+    values = {spec.name: torch.tensor(np.asarray(point.values[spec.name]),
+                                      dtype=torch.int64 if spec.is_integer else dtype)
               for spec in case.inputs}  # inputs with wrt: false stay constants
     names = [spec.name for spec in case.wrt]
 

@@ -56,7 +56,8 @@ def leaves(case: Case, point: Point) -> dict[str, Any]:
     import torch
 
     dtype = torch_dtype(case)
-    return {spec.name: torch.tensor(np.asarray(point.values[spec.name]), dtype=dtype,
+    return {spec.name: torch.tensor(np.asarray(point.values[spec.name]),
+                                    dtype=torch.int64 if spec.is_integer else dtype,
                                     requires_grad=spec.wrt) for spec in case.inputs}
 
 

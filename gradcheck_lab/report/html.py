@@ -27,14 +27,20 @@ from gradcheck_lab.report.common import (
     shown_formulas,
 )
 from gradcheck_lab.report.markdown import anchor
-from gradcheck_lab.report.terminal import details_text, skipped_reasons, summary_line
+from gradcheck_lab.report.terminal import (
+    details_text,
+    overhead_line,
+    skipped_reasons,
+    summary_line,
+)
 from gradcheck_lab.results import CaseReport, RunReport
 
 T = TypeVar("T")
 TITLE = "gradcheck-lab report"
 MAX_PICTURED = 200
+SECTION_ORDER = ("error", "fail", "kink", "xfail", "unresolved", "skipped", "pass")  # failing first
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "kink": "#a15c00", "xfail": "#00796b",
-           "error": "#ad1457", "skipped": "#757575"}
+           "unresolved": "#1565c0", "error": "#ad1457", "skipped": "#757575"}
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;
  margin:0 auto;max-width:1200px;padding:24px 32px;background:#fafafa}
@@ -63,27 +69,33 @@ ul.findings{margin:4px 0 8px 18px;padding:0}
 
 
 def to_html(report: RunReport, title: str = TITLE, pictures: bool = True,
-            max_pictured: int = MAX_PICTURED) -> str:
-    """The whole report as one HTML document; ``pictures=False`` leaves out the plots.
+            max_pictured: int = MAX_PICTURED, step_plots: bool = False) -> str:
+    """The whole report as one HTML document, failing cases first; ``pictures=False``
+    leaves out the plots.
 
-    Pictures take a fraction of a second each, so at most ``max_pictured`` cases
-    get them: those that did not simply pass first, then the rest in order.
+    The step-size plot is drawn where it tells something (``step_tells``): a case that
+    fails or errors, or whose finite differences did not simply pass or had to be the
+    reference; ``step_plots=True`` draws it for every case. Pictures take a fraction of
+    a second each, so at most ``max_pictured`` cases get them, failing ones first.
     """
     from gradcheck_lab.report import plots
 
     missing = plots.unavailable() if pictures else "pictures were not asked for"
     body = [f"<h1>{_e(title)}</h1>",
             f'<p class="summary">{_e(summary_line(report))}</p>',
+            f'<p class="muted">{_e(overhead_line(report))}</p>' if overhead_line(report) else "",
             _counts(report)]
     if missing and pictures:
         body.append(f'<p class="note">Pictures are left out: {_e(missing)}.</p>')
-    order = sorted(range(len(report.cases)), key=lambda i: report.cases[i].status == "pass")
+    order = sorted(range(len(report.cases)),
+                   key=lambda i: SECTION_ORDER.index(report.cases[i].status))
     drawn = set(order[:max_pictured]) if pictures and not missing else set()
     if pictures and not missing and len(report.cases) > max_pictured:
         body.append(f'<p class="note">Pictures are drawn for {max_pictured} of '
                     f"{len(report.cases)} cases (those that did not simply pass first).</p>")
-    body.append(_overview(report))
-    body += [case_section(case, draw=i in drawn) for i, case in enumerate(report.cases)]
+    body.append(_overview(report, order))
+    body += [case_section(report.cases[i], draw=i in drawn,
+                          step=step_plots or step_tells(report.cases[i])) for i in order]
     skips = skipped_reasons(report.cases)
     if skips:
         body.append("<h2>Skipped methods</h2><ul>"
@@ -103,10 +115,18 @@ def _counts(report: RunReport) -> str:
     return "<p>" + " ".join(f"{badge(s)} {counts[s]}" for s in COLOURS if counts[s]) + "</p>"
 
 
-def _overview(report: RunReport) -> str:
+def step_tells(case: CaseReport) -> bool:
+    """Whether the step-size plot says something about ``case``: it fails or errors, or its
+    finite differences did not simply pass or stood in for the exact reference."""
+    fd = [v.status for p in case.points for v in p.verdicts if v.method == "fd"]
+    return (case.status in ("fail", "error") or any(s not in ("pass", "skipped") for s in fd)
+            or any(p.reference == "fd" for p in case.points))
+
+
+def _overview(report: RunReport, order: list[int]) -> str:
     rows = ["<table><tr><th>status</th><th>case</th><th>methods</th><th>max abs err</th>"
             "<th>max rel err</th><th>time</th></tr>"]
-    for case in report.cases:
+    for case in (report.cases[i] for i in order):
         abs_err, rel_err = case_errors(case)
         methods = " ".join(f"{badge(s)} {_e(', '.join(names))}"
                            for s, names in grouped_methods(case))
@@ -120,7 +140,7 @@ def _overview(report: RunReport) -> str:
                               "xfail results are documented as wrong and left out.</p>")
 
 
-def case_section(case: CaseReport, draw: bool = True) -> str:
+def case_section(case: CaseReport, draw: bool = True, step: bool = True) -> str:
     c = case.case
     where = f"{c.file}:{c.line}" if c.line else c.file
     parts = [f'<section class="case" id="{anchor(case)}" style="--c:{COLOURS[case.status]}">',
@@ -150,7 +170,7 @@ def case_section(case: CaseReport, draw: bool = True) -> str:
             f"<li><b>{_e(f.kind)}</b> ({_e(f.method)}): {_e(f.message)}</li>"
             for f in case.findings) + "</ul>")
     if draw:
-        parts.append(_figures(case))
+        parts.append(_figures(case, step))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -167,12 +187,12 @@ def _methods_table(case: CaseReport) -> str:
     return "\n".join(rows) + "</table>"
 
 
-def _figures(case: CaseReport) -> str:
+def _figures(case: CaseReport, step: bool = True) -> str:
     from gradcheck_lab.report import plots
     from gradcheck_lab.report.stepscan import ElementErrors, element_errors, step_scan
 
     figures = []
-    scan = _safe(lambda: step_scan(case))
+    scan = _safe(lambda: step_scan(case)) if step else None
     if isinstance(scan, str):
         figures.append(_figure(f"the finite-difference step scan failed: {scan}", ""))
     elif scan is not None:

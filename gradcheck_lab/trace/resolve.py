@@ -30,7 +30,9 @@ from gradcheck_lab.case import Case, Implementation, Point, Traced
 from gradcheck_lab.expr.evaluate import evaluate
 from gradcheck_lab.expr.graph import Expression
 from gradcheck_lab.names import IMPL_PREFIX
+from gradcheck_lab.precision import HALF_DTYPES
 from gradcheck_lab.results import CaseReport, Finding
+from gradcheck_lab.tolerances import Family, default_tolerance, expression_depth
 from gradcheck_lab.trace.call import call_float64, describe, load, refuses_float64
 from gradcheck_lab.trace.result import PointTrace, finish
 
@@ -140,14 +142,16 @@ def _reference_disagreement(case: Case, code: Implementation, points: Sequence[P
     return ""
 
 
-def another_function(label: str, index: int, got: np.ndarray, want: np.ndarray) -> str:
-    """The message when ``got`` (code's value) is another function's than ``want`` (expr's)."""
+def another_function(label: str, index: int, got: np.ndarray, want: np.ndarray,
+                     rtol: float = SAME_FUNCTION_RTOL) -> str:
+    """The message when ``got`` (code's value) is another function's than ``want`` (expr's):
+    they differ by more than ``rtol`` of expr's largest value."""
     if got.shape != want.shape:
         return (f"{label} computes another function than expr: its output has shape "
                 f"{got.shape}, expr's {want.shape}")
     scale = float(np.max(np.abs(want), initial=0.0))
     diff = float(np.max(np.abs(got - want), initial=0.0))
-    if not (np.isnan(diff) or diff > SAME_FUNCTION_RTOL * max(scale, 1e-300)):
+    if not (np.isnan(diff) or diff > rtol * max(scale, 1e-300)):
         return ""
     return (f"{label} computes another function than expr: at point {index} its value "
             f"differs from expr's by up to {diff:.3g} (largest |expr| {scale:.3g}), so its "
@@ -169,6 +173,10 @@ def code_findings(report: CaseReport) -> list[Finding]:
     if case.traced is not None or case.expr is None:
         return []  # traced from the code itself: the graph is checked against its value
     findings = []
+    rtol = SAME_FUNCTION_RTOL
+    if case.dtype in HALF_DTYPES:  # the code's value is rounded too: allow its tolerance
+        row = default_tolerance(Family.AUTODIFF, case.dtype, expression_depth(case.expr))
+        rtol = max(rtol, row.rtol + row.ntol)
     for impl in case.implementations:
         name = IMPL_PREFIX + impl.name
         for point in report.points:
@@ -177,7 +185,7 @@ def code_findings(report: CaseReport) -> list[Finding]:
                 continue
             message = another_function(f"implementation {impl.name}", point.point.index,
                                        np.asarray(result.value, np.float64),
-                                       np.asarray(point.value, np.float64))
+                                       np.asarray(point.value, np.float64), rtol)
             if message:
                 if impl.kind == "function":
                     message += _traced_formula(impl, dict(point.point.values), case)

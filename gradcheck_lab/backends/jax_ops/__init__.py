@@ -17,11 +17,24 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from gradcheck_lab.backends.base import Backend, merge_tables
-from gradcheck_lab.backends.jax_ops import core, elementwise, linalg, reductions
+from gradcheck_lab.backends.base import Backend, bind_dtype, merge_tables
+from gradcheck_lab.backends.jax_ops import (
+    activations,
+    conditionals,
+    core,
+    elementwise,
+    indexing,
+    linalg,
+    reductions,
+    scans,
+    shape,
+    special,
+)
 
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
-    core.TABLE, elementwise.TABLE, reductions.TABLE, linalg.TABLE)
+    core.TABLE, indexing.TABLE, conditionals.TABLE, elementwise.TABLE, special.TABLE,
+    activations.TABLE, reductions.TABLE, scans.TABLE, shape.TABLE,
+    linalg.TABLE)
 
 
 @contextmanager
@@ -44,4 +57,4 @@ def make_backend(dtype: Any = jnp.float64) -> Backend:
     def named(name: str) -> Any:
         return jnp.asarray({"pi": math.pi, "e": math.e}[name], dtype=dtype)
 
-    return Backend(f"jax-{jnp.dtype(dtype).name}", TABLE, constant, named)
+    return Backend(f"jax-{jnp.dtype(dtype).name}", bind_dtype(TABLE, dtype), constant, named)

@@ -8,8 +8,8 @@ from typing import Any
 import jax.numpy as jnp
 
 
-def _stack(*xs: Any) -> Any:
-    return jnp.stack(jnp.broadcast_arrays(*xs))
+def _stack(*xs: Any, axis: int = 0) -> Any:
+    return jnp.stack(jnp.broadcast_arrays(*xs), axis=axis)
 
 
 TABLE: dict[str, Callable[..., Any]] = {

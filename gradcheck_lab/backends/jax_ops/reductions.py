@@ -30,6 +30,12 @@ def _norm(a: Any, ord: float = 2, axis: Any = None, keepdims: bool = False) -> A
 TABLE: dict[str, Callable[..., Any]] = {
     "sum": reduce_with(jnp.sum), "mean": reduce_with(jnp.mean), "prod": reduce_with(jnp.prod),
     "max": reduce_with(jnp.max), "min": reduce_with(jnp.min),
-    "logsumexp": reduce_with(jsp.logsumexp), "norm": _norm,
+    "logsumexp": lambda a, b=None, axis=None, keepdims=False: jsp.logsumexp(
+        a, axis=normalize_axis(axis), b=b, keepdims=keepdims),
+    "norm": _norm,
+    "var": lambda a, axis=None, ddof=0, keepdims=False: jnp.var(
+        a, axis=normalize_axis(axis), ddof=ddof, keepdims=keepdims),
+    "std": lambda a, axis=None, ddof=0, keepdims=False: jnp.sqrt(jnp.var(
+        a, axis=normalize_axis(axis), ddof=ddof, keepdims=keepdims)),
     "softmax": lambda a, axis=None: jax.nn.softmax(a, axis=normalize_axis(axis)),
 }

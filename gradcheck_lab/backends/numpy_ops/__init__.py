@@ -10,10 +10,23 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.backends.base import Backend, merge_tables
-from gradcheck_lab.backends.numpy_ops import core, elementwise, linalg, reductions
+from gradcheck_lab.backends.numpy_ops import (
+    activations,
+    conditionals,
+    core,
+    elementwise,
+    indexing,
+    linalg,
+    reductions,
+    scans,
+    shape,
+    special,
+)
 
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
-    core.TABLE, elementwise.TABLE, reductions.TABLE, linalg.TABLE)
+    core.TABLE, indexing.TABLE, conditionals.TABLE, elementwise.TABLE, special.TABLE,
+    activations.TABLE, reductions.TABLE, scans.TABLE, shape.TABLE,
+    linalg.TABLE)
 
 
 def make_backend(dtype: Any = np.float64) -> Backend:

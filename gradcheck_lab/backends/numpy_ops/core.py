@@ -17,6 +17,6 @@ TABLE: dict[str, Callable[..., Any]] = {
     "pow": np.power, "neg": np.negative,
     "getitem": _getitem,
     "T": lambda a: np.transpose(a),
-    "stack": lambda *xs: np.stack(np.broadcast_arrays(*xs)),
+    "stack": lambda *xs, axis=0: np.stack(np.broadcast_arrays(*xs), axis=axis),
     "reshape": lambda a, shape: np.reshape(a, shape),
 }

@@ -41,12 +41,26 @@ def real_extreme(largest: bool) -> Callable[..., Any]:
     return extreme
 
 
-def logsumexp(a: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+def logsumexp(a: np.ndarray, b: Any = None, axis: Any = None,
+              keepdims: bool = False) -> np.ndarray:
+    """log(sum(b exp(a))) over axis (scipy's logsumexp; b optional)."""
     axis = normalize_axis(axis)
+    a = np.asarray(a)
     shift = np.max(a.real, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0.0)
-    out = np.log(np.sum(np.exp(a - shift), axis=axis, keepdims=True)) + shift
+    terms = np.exp(a - shift) if b is None else np.asarray(b) * np.exp(a - shift)
+    with np.errstate(all="ignore"):
+        out = np.log(np.sum(terms, axis=axis, keepdims=True)) + shift
     return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> np.ndarray:
+    a = np.asarray(a)
+    axis = normalize_axis(axis)
+    mean = np.mean(a, axis=axis, keepdims=True)
+    n = a.size if axis is None else int(np.prod([a.shape[d] for d in np.atleast_1d(axis)]))
+    with np.errstate(all="ignore"):
+        return np.asarray(np.sum((a - mean) ** 2, axis=axis, keepdims=keepdims) / (n - ddof))
 
 
 def softmax(a: np.ndarray, axis: Any = None) -> np.ndarray:
@@ -70,4 +84,6 @@ TABLE: dict[str, Callable[..., Any]] = {
     "sum": _reduce(np.sum), "mean": _reduce(np.mean), "prod": _reduce(np.prod),
     "max": real_extreme(True), "min": real_extreme(False),
     "logsumexp": logsumexp, "norm": _norm, "softmax": softmax,
+    "var": _var,
+    "std": lambda a, axis=None, ddof=0, keepdims=False: np.sqrt(_var(a, axis, ddof, keepdims)),
 }

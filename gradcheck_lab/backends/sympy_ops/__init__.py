@@ -14,14 +14,27 @@ from typing import Any
 import sympy as sp
 
 from gradcheck_lab.backends.base import Backend, merge_tables
-from gradcheck_lab.backends.sympy_ops import core, elementwise, linalg, reductions
+from gradcheck_lab.backends.sympy_ops import (
+    activations,
+    conditionals,
+    core,
+    elementwise,
+    indexing,
+    linalg,
+    reductions,
+    scans,
+    shape,
+    special,
+)
 from gradcheck_lab.backends.sympy_ops.common import Decider, as_object_array, exact
 from gradcheck_lab.backends.sympy_ops.mpmath_rules import MPMATH
 
 __all__ = ["MPMATH", "TABLE", "Decider", "as_object_array", "exact", "make_backend"]
 
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
-    core.TABLE, elementwise.TABLE, reductions.TABLE, linalg.TABLE)
+    core.TABLE, indexing.TABLE, conditionals.TABLE, elementwise.TABLE, special.TABLE,
+    activations.TABLE, reductions.TABLE, scans.TABLE, shape.TABLE,
+    linalg.TABLE)
 
 
 def make_backend(decider: Decider) -> Backend:

@@ -19,9 +19,9 @@ from gradcheck_lab.backends.sympy_ops.common import (
 )
 
 
-def _stack(*xs: Any) -> np.ndarray:
+def _stack(*xs: Any, axis: int = 0) -> np.ndarray:
     arrays = np.broadcast_arrays(*[obj(x) for x in xs])
-    return np.stack(arrays).astype(object)
+    return np.stack(arrays, axis=axis).astype(object)
 
 
 TABLE: dict[str, Callable[..., Any]] = {

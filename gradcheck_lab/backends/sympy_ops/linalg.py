@@ -67,7 +67,8 @@ TABLE: dict[str, Callable[..., Any]] = {
     "matmul": matmul, "dot": _dot,
     "transpose": lambda a, axes=None: obj(np.transpose(obj(a), axes)),
     "outer": lambda a, b: elementwise(mul, 2)(obj(a).ravel()[:, None], obj(b).ravel()[None, :]),
-    "trace": lambda a: reduction(add_all)(np.diagonal(obj(a), 0, 0, 1), axis=-1),
+    "trace": lambda a, offset=0: reduction(add_all)(np.diagonal(obj(a), offset, 0, 1),
+                                                    axis=-1),
     "det": _linalg(lambda m: m.det(method="berkowitz"), returns_matrix=False),
     "inv": _linalg(lambda m: m.inv(), returns_matrix=True),
 }

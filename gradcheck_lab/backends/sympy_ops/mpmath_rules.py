@@ -42,5 +42,11 @@ MPMATH: dict[type, str | Callable[..., Any]] = {
     sp.tanh: "tanh", sp.erf: "erf", sp.erfc: "erfc", sp.sec: "sec", sp.csc: "csc",
     sp.cot: "cot", sp.Abs: lambda ctx, x: abs(x), sp.sign: _mp_sign,
     sp.Heaviside: _mp_heaviside, sp.Max: lambda ctx, *xs: max(xs),
-    sp.Min: lambda ctx, *xs: min(xs), StopGradient: lambda ctx, x: x,
+    sp.Min: lambda ctx, *xs: min(xs),
+    sp.asinh: "asinh", sp.acosh: "acosh", sp.atanh: "atanh", sp.atan2: "atan2",
+    sp.erfinv: "erfinv", sp.loggamma: "loggamma", sp.gamma: "gamma",
+    sp.polygamma: lambda ctx, n, x: ctx.polygamma(int(n), x),
+    sp.besseli: lambda ctx, n, x: ctx.besseli(n, x),
+    sp.besselj: lambda ctx, n, x: ctx.besselj(n, x),
+    StopGradient: lambda ctx, x: x,
 }

@@ -18,9 +18,12 @@ from gradcheck_lab.backends.sympy_ops.common import (
     fn,
     mean_all,
     mean_of,
+    mul,
     mul_all,
+    obj,
     power,
     reduction,
+    sub,
 )
 from gradcheck_lab.backends.sympy_ops.elementwise import TABLE as ELEMENTWISE
 
@@ -32,9 +35,23 @@ def _softmax(a: Any, axis: Any = None) -> np.ndarray:
     return elementwise(div, 2)(ex, reduction(add_all)(ex, axis=axis, keepdims=True))
 
 
-def _logsumexp(a: Any, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-    total = reduction(add_all)(elementwise(fn(sp.exp))(a), axis=axis, keepdims=keepdims)
+def logsumexp(a: Any, b: Any = None, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    """log(sum(b exp(a))): exact, so no shift is needed (mpmath has no overflow)."""
+    terms = elementwise(fn(sp.exp))(a)
+    if b is not None:
+        terms = elementwise(mul, 2)(obj(b), terms)
+    total = reduction(add_all)(terms, axis=axis, keepdims=keepdims)
     return elementwise(fn(sp.log))(total)
+
+
+def _var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> np.ndarray:
+    a = obj(a)
+    mean = reduction(mean_all)(a, axis=axis, keepdims=True)
+    squares = elementwise(lambda x, m: power(sub(x, m), sp.Integer(2)), 2)(a, mean)
+    total = reduction(add_all)(squares, axis=axis, keepdims=keepdims)
+    n = a.size // max(total.size, 1) if not keepdims else a.size // max(total.size, 1)
+    return elementwise(lambda t: mul(t, sp.Rational(1, n - ddof) if n != ddof
+                                     else sp.zoo))(total)
 
 
 def extreme(largest: bool) -> Callable[..., np.ndarray]:
@@ -67,5 +84,7 @@ def _norm(a: Any, ord: float = 2, axis: Any = None, keepdims: bool = False, *,
 TABLE: dict[str, Callable[..., Any]] = {
     "sum": reduction(add_all), "mean": reduction(mean_all), "prod": reduction(mul_all),
     "max": extreme(True), "min": extreme(False),
-    "logsumexp": _logsumexp, "norm": _norm, "softmax": _softmax,
+    "logsumexp": logsumexp, "norm": _norm, "softmax": _softmax, "var": _var,
+    "std": lambda a, axis=None, ddof=0, keepdims=False: elementwise(
+        lambda v: power(v, sp.Rational(1, 2)))(_var(a, axis, ddof, keepdims)),
 }

@@ -9,11 +9,24 @@ from typing import Any
 
 import torch
 
-from gradcheck_lab.backends.base import Backend, merge_tables
-from gradcheck_lab.backends.torch_ops import core, elementwise, linalg, reductions
+from gradcheck_lab.backends.base import Backend, bind_dtype, merge_tables
+from gradcheck_lab.backends.torch_ops import (
+    activations,
+    conditionals,
+    core,
+    elementwise,
+    indexing,
+    linalg,
+    reductions,
+    scans,
+    shape,
+    special,
+)
 
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
-    core.TABLE, elementwise.TABLE, reductions.TABLE, linalg.TABLE)
+    core.TABLE, indexing.TABLE, conditionals.TABLE, elementwise.TABLE, special.TABLE,
+    activations.TABLE, reductions.TABLE, scans.TABLE, shape.TABLE,
+    linalg.TABLE)
 
 
 def make_backend(dtype: torch.dtype = torch.float64) -> Backend:
@@ -23,4 +36,4 @@ def make_backend(dtype: torch.dtype = torch.float64) -> Backend:
     def named(name: str) -> torch.Tensor:
         return torch.tensor({"pi": math.pi, "e": math.e}[name], dtype=dtype)
 
-    return Backend(f"torch-{dtype}", TABLE, constant, named)
+    return Backend(f"torch-{dtype}", bind_dtype(TABLE, dtype), constant, named)

@@ -12,8 +12,8 @@ def transpose(a: torch.Tensor, axes: Any = None) -> torch.Tensor:
     return a.permute(tuple(axes) if axes is not None else tuple(reversed(range(a.dim()))))
 
 
-def _stack(*xs: torch.Tensor) -> torch.Tensor:
-    return torch.stack(torch.broadcast_tensors(*xs))
+def _stack(*xs: torch.Tensor, axis: int = 0) -> torch.Tensor:
+    return torch.stack(torch.broadcast_tensors(*xs), dim=axis)
 
 
 TABLE: dict[str, Callable[..., Any]] = {

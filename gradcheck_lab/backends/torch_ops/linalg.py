@@ -15,6 +15,6 @@ TABLE: dict[str, Callable[..., Any]] = {
     "dot": lambda a, b: numpy_dot(torch.matmul, torch.tensordot, a, b),
     "transpose": transpose,
     "outer": lambda a, b: torch.outer(a.reshape(-1), b.reshape(-1)),
-    "trace": lambda a: torch.diagonal(a, 0, 0, 1).sum(-1),
+    "trace": lambda a, offset=0: torch.diagonal(a, offset, 0, 1).sum(-1),
     "det": torch.linalg.det, "inv": torch.linalg.inv,
 }

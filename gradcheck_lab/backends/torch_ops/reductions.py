@@ -38,11 +38,26 @@ def _vector_norm(a: torch.Tensor, ord: float = 2, axis: Any = None,
     return torch.linalg.vector_norm(a, ord=ord, dim=axis, keepdim=keepdims)
 
 
-def logsumexp(a: torch.Tensor, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+def logsumexp(a: torch.Tensor, b: Any = None, axis: Any = None,
+              keepdims: bool = False) -> torch.Tensor:
+    ds = dims(a, axis)
+    if b is None:
+        return a.clone() if a.dim() == 0 else torch.logsumexp(a, dim=ds, keepdim=keepdims)
+    # weights (scipy's b): shift by the largest a, as torch.logsumexp does inside
+    a, b = torch.broadcast_tensors(a, b)
+    ds = dims(a, axis)
+    shift = torch.amax(a.detach(), dim=ds, keepdim=True) if a.dim() else a.detach()
+    shift = torch.where(torch.isfinite(shift), shift, torch.zeros_like(shift))
+    out = torch.log(torch.sum(b * torch.exp(a - shift), dim=ds, keepdim=True)) + shift
+    return out if keepdims else out.squeeze(ds) if a.dim() else out
+
+
+def _var(a: torch.Tensor, axis: Any = None, ddof: int = 0,
+         keepdims: bool = False) -> torch.Tensor:
     ds = dims(a, axis)
     if a.dim() == 0:
-        return a.clone()
-    return torch.logsumexp(a, dim=ds, keepdim=keepdims)
+        return torch.var(a.reshape(1), correction=ddof)
+    return torch.var(a, dim=ds, correction=ddof, keepdim=keepdims)
 
 
 def softmax(a: torch.Tensor, axis: Any = None) -> torch.Tensor:
@@ -50,7 +65,7 @@ def softmax(a: torch.Tensor, axis: Any = None) -> torch.Tensor:
     if axis is None:
         return torch.softmax(a.reshape(-1), 0).reshape(a.shape)
     if isinstance(axis, tuple):
-        return torch.exp(a - logsumexp(a, axis, keepdims=True))
+        return torch.exp(a - logsumexp(a, axis=axis, keepdims=True))
     return torch.softmax(a, axis)
 
 
@@ -60,5 +75,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "prod": reduce_each(lambda a, d, k: torch.prod(a, dim=d, keepdim=k)),
     "max": reduce_each(lambda a, d, k: torch.amax(a, dim=d, keepdim=k)),
     "min": reduce_each(lambda a, d, k: torch.amin(a, dim=d, keepdim=k)),
-    "logsumexp": logsumexp, "norm": _vector_norm, "softmax": softmax,
+    "logsumexp": logsumexp, "norm": _vector_norm, "softmax": softmax, "var": _var,
+    "std": lambda a, axis=None, ddof=0, keepdims=False: torch.sqrt(_var(a, axis, ddof,
+                                                                       keepdims)),
 }

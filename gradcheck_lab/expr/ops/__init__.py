@@ -12,12 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gradcheck_lab.expr.ops import core, elementwise, linalg, reductions
+from gradcheck_lab.expr.ops import (
+    activations,
+    conditionals,
+    core,
+    elementwise,
+    indexing,
+    linalg,
+    reductions,
+    scans,
+    shape,
+    special,
+)
 from gradcheck_lab.expr.opspec import OpSpec
 
 __all__ = ["CONSTANTS", "OPS", "RESERVED_NAMES", "USER_FUNCTIONS", "OpSpec"]
 
-_ROWS: list[OpSpec] = [*core.ROWS, *elementwise.ROWS, *reductions.ROWS, *linalg.ROWS]
+_ROWS: list[OpSpec] = [*core.ROWS, *indexing.ROWS, *conditionals.ROWS, *elementwise.ROWS,
+                       *special.ROWS, *activations.ROWS, *reductions.ROWS, *scans.ROWS,
+                       *shape.ROWS, *linalg.ROWS]
 
 OPS: Mapping[str, OpSpec] = {row.name: row for row in _ROWS}
 if len(OPS) != len(_ROWS):  # a name in two modules: refuse to import

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradcheck_lab.expr import shapes
+from gradcheck_lab.expr import shapes, shapes_shape
 from gradcheck_lab.expr.opspec import Arrays, OpSpec, Params, operator, side
 from gradcheck_lab.expr.params import Param
 
@@ -32,9 +32,10 @@ ROWS: list[OpSpec] = [
            written="indexing", syntax="x[i], x[i, j], x[a:b]"),
     OpSpec("T", 1, 1, "the axes reversed", shapes.reverse, category="structure",
            callable_by_user=False, written="'.T'", syntax="x.T"),
-    OpSpec("stack", 1, 1_000_000, "stacked along a new first axis (items broadcast)",
-           shapes.stack, category="structure", broadcast=True, callable_by_user=False,
-           written="the list [...]", syntax="[a, b, ...]"),
+    OpSpec("stack", 1, 1_000_000, "stacked along a new axis (first for [a, b]; items "
+                                  "broadcast): stack([a, b], axis=1), [a, b]",
+           shapes_shape.stack, {"axis": Param(0, "int")}, category="structure",
+           broadcast=True, written="the list [...]", sequence=True, order=("arrays", "axis")),
     OpSpec("reshape", 1, 1, "numpy's reshape, e.g. reshape(x, (2, -1)) (one size may be -1)",
            shapes.reshape, {"shape": Param(None, "ints")}, "other",
            static_positional=("shape",)),

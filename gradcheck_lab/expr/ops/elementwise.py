@@ -40,7 +40,7 @@ ROWS: list[OpSpec] = [
                   "(torch's default is 'none', jax.nn.gelu's is the tanh form)",
           keywords={"approximate": Param("none", "choice", ("none", "tanh"))},
           analytic=lambda p: p["approximate"] == "tanh"),
-    unary("sign", "-1, 0 or 1", kink=zero_kink, guard=first_side),
+    OpSpec("sign", 1, 1, "-1, 0 or 1", kink=zero_kink, guard=first_side, jump=True),
     OpSpec("stop_gradient", 1, 1, "x, with derivative 0: a gradient cut (torch's .detach(), "
                                   "jax.lax.stop_gradient); finite differences hold it at the "
                                   "point", cuts_gradient=True),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradcheck_lab.expr import shapes
 from gradcheck_lab.expr.opspec import (
+    REDUCE_KEYWORDS,
     Arrays,
     OpSpec,
     Params,
@@ -36,6 +38,23 @@ def _norm_guard(args: Arrays, params: Params) -> np.ndarray:
     return np.concatenate([np.ravel(argext(np.abs(a), {"axis": axis}, True)), np.ravel(side(a))])
 
 
+def _spread(args: Arrays, params: Params) -> tuple[np.ndarray, int]:
+    a = np.real(args[0])
+    axis = params["axis"]
+    n = a.size if axis is None else int(np.prod([a.shape[d] for d in np.atleast_1d(axis)]))
+    return np.var(a, axis=axis), n
+
+
+def _std_kink(args: Arrays, params: Params) -> bool:
+    var, n = _spread(args, params)
+    return n > 1 and bool(np.any(var == 0))  # over one element std is 0 everywhere: smooth
+
+
+def _std_guard(args: Arrays, params: Params) -> np.ndarray:
+    var, _ = _spread(args, params)
+    return np.sign(np.ravel(var))
+
+
 ROWS: list[OpSpec] = [
     reduction("sum", "sum over axis (all axes by default)"),
     reduction("mean", "mean over axis"),
@@ -44,7 +63,15 @@ ROWS: list[OpSpec] = [
               kink=lambda a, p: ties(a[0], p, True), guard=lambda a, p: argext(a[0], p, True)),
     reduction("min", "smallest element over axis (ties are kinks)",
               kink=lambda a, p: ties(a[0], p, False), guard=lambda a, p: argext(a[0], p, False)),
-    reduction("logsumexp", "log(sum(exp(x))) over axis, without overflow"),
+    OpSpec("logsumexp", 1, 2, "log(sum(b exp(a))) over axis, without overflow; b (weights, "
+                              "broadcast against a) is optional, as in scipy",
+           shapes.reduction, REDUCE_KEYWORDS, "reduction", arrays=("a", "b")),
+    reduction("var", "variance over axis, divided by n - ddof (numpy's var)",
+              keywords={"axis": AXIS, "ddof": Param(0, "int"), "keepdims": KEEPDIMS}),
+    reduction("std", "standard deviation over axis, sqrt(var(x, axis, ddof)) (kink where "
+                     "it is 0 over more than one element)",
+              keywords={"axis": AXIS, "ddof": Param(0, "int"), "keepdims": KEEPDIMS},
+              kink=_std_kink, guard=_std_guard),
     reduction("norm", "vector norm of order ord (2, 1 or inf) over axis (all elements by "
                       "default)",
               keywords={"ord": Param(2, "ord"), "axis": AXIS, "keepdims": KEEPDIMS},
