@@ -18,7 +18,7 @@ from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.trace.builder import Builder, Unmapped, Value
 
 
-def conv2d(b: Builder, x: Value, w: Value, stride: Sequence[int],
+def conv2d(b: Builder, x: Value, w: Value, *, stride: Sequence[int],
            padding: Sequence[tuple[int, int]], dilation: Sequence[int],
            groups: int = 1) -> Value:
     """Cross-correlation of ``x`` (N, C, H, W) with ``w`` (O, C/groups, KH, KW);

@@ -237,8 +237,8 @@ def _conv(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
     pads = [(int(lo), int(hi)) for lo, hi in p["padding"]]
     xt = b.transpose(x, tuple(dn.lhs_spec))
     wt = b.transpose(w, tuple(dn.rhs_spec))
-    y = conv2d(b, xt, wt, tuple(p["window_strides"]), pads, tuple(p["rhs_dilation"]),
-               int(p["feature_group_count"]))
+    y = conv2d(b, xt, wt, stride=tuple(p["window_strides"]), padding=pads,
+               dilation=tuple(p["rhs_dilation"]), groups=int(p["feature_group_count"]))
     return b.transpose(y, tuple(int(i) for i in np.argsort(dn.out_spec)))
 
 

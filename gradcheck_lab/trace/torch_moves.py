@@ -262,8 +262,8 @@ def _conv(t: Tensors, c: Call) -> Value:
     stride, padding, dilation, transposed = c.args[3:7]
     if transposed or len(x.shape) != 4:
         raise Unmapped("aten.convolution", "only 2-D convolutions, not transposed")
-    y = conv2d(t.b, x, w, tuple(stride), [(int(p), int(p)) for p in padding],
-               tuple(dilation), int(c.args[8]))
+    y = conv2d(t.b, x, w, stride=tuple(stride), padding=[(int(p), int(p)) for p in padding],
+               dilation=tuple(dilation), groups=int(c.args[8]))
     if bias is None:
         return y
     return t.b.op("add", y, t.b.reshape(t.value(bias), (1, -1, 1, 1)))
