@@ -108,6 +108,8 @@ class _Printer:
             return "[" + ", ".join(self.arg(a, 0) for a in args) + "]", ATOM
         spec = OPS[node.op]
         parts = [self.arg(a, 0) for a in args]
+        if spec.sequence:  # the arrays as a list first: concatenate([a, b], axis=0)
+            parts = ["[" + ", ".join(parts) + "]"]
         given = dict(node.params)
         for key in spec.static_positional:
             parts.append(static(given.pop(key)))
