@@ -142,5 +142,11 @@ class RunReport:
         return out
 
     @property
+    def framework_findings(self) -> int:
+        """Built-in methods failing in cases with code on trial (``trial``): counted apart
+        from the cases' verdicts."""
+        return sum(1 for c in self.cases for f in c.findings if f.kind == "framework")
+
+    @property
     def exit_code(self) -> int:
         return 1 if any(c.status in ("fail", "error") for c in self.cases) else 0

@@ -119,6 +119,9 @@ def summary_line(report: RunReport, markup: bool = False) -> str:
             text = f"{counts[status]} {status}"
             parts.append(f"[{STYLE[status]}]{text}[/]" if markup and counts[status] else text)
     n = len(report.cases)
+    apart = report.framework_findings
+    if apart:  # built-in methods failing beside code on trial: counted apart
+        parts.append(f"{apart} framework finding{'s' if apart != 1 else ''}")
     return f"{n} case{'s' if n != 1 else ''}: {', '.join(parts)} in {report.seconds:.2f}s"
 
 
