@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradcheck_lab.diagnose_terms import terms_finding, value_finding
 from gradcheck_lab.precision import FORMATS, HALF_DTYPES, FloatFormat, holds, roundoff_like
 from gradcheck_lab.results import CaseReport, Finding, Verdict
 from gradcheck_lab.tolerances import expression_depth
 
 FAILED = ("fail", "xfail")
+GRADIENT_RIGHT = ("its gradient is expr's (a custom rule returning another primal output "
+                  "than the function?)")
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
 
@@ -218,6 +219,8 @@ def _varies(rel: np.ndarray) -> bool:
 
 
 def _terms(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    from gradcheck_lab.diagnose_terms import terms_finding  # SymPy, only for a failure
+
     errors = [(p.point, p.name, p.got - p.ref) for p in pairs]
     return terms_finding(method, report, errors)
 
@@ -290,3 +293,24 @@ def _short(value: np.ndarray) -> str:
     if arr.size == 1:
         return f"{float(arr):.6g}"
     return f"array{list(arr.shape)}"
+
+
+def value_finding(method: str, report: CaseReport, failed: tuple[str, ...]) -> Finding | None:
+    """The value is not expr's: the code computes another function (its gradient may be
+    right: a custom rule returning another primal output)."""
+    bad = [(p.point.index, m) for p in report.points for v in p.verdicts
+           if v.method == method and v.status in failed for m in v.mismatches
+           if m.input == "value"]
+    if not bad:
+        return None
+    index, first = bad[0]
+    gradient_ok = not any(m.input != "value" for p in report.points for v in p.verdicts
+                          if v.method == method for m in v.mismatches)
+    where = sorted({i for i, _ in bad})
+    element = "value" + (f"[{', '.join(map(str, first.index))}]" if first.index else "")
+    text = (f"the value is not expr's at point(s) {', '.join(map(str, where[:8]))} "
+            f"({element}: reference {first.reference:.6g}, got {first.got:.6g}): the code "
+            "computes another function than expr")
+    if gradient_ok:
+        text += ", while " + GRADIENT_RIGHT
+    return Finding("value", method, text)

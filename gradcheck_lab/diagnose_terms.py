@@ -34,9 +34,6 @@ MAX_SUBSET = 3  # terms fitted together at most
 FIT_RESIDUAL = 0.02  # |error - delta * terms| / |error| for a fit to count
 SHOWN_CHARS = 240
 
-GRADIENT_RIGHT = ("its gradient is expr's (a custom rule returning another primal output "
-                  "than the function?)")
-
 Row = tuple[float, dict[sp.Basic, float]]  # (got - ref, {term shape: its value})
 
 
@@ -151,24 +148,3 @@ def terms_finding(method: str, report: CaseReport,
         return None
     kind, message = describe(*fit)
     return Finding(kind, method, message)
-
-
-def value_finding(method: str, report: CaseReport, failed: tuple[str, ...]) -> Finding | None:
-    """The value is not expr's: the code computes another function (its gradient may be
-    right: a custom rule returning another primal output)."""
-    bad = [(p.point.index, m) for p in report.points for v in p.verdicts
-           if v.method == method and v.status in failed for m in v.mismatches
-           if m.input == "value"]
-    if not bad:
-        return None
-    index, first = bad[0]
-    gradient_ok = not any(m.input != "value" for p in report.points for v in p.verdicts
-                          if v.method == method for m in v.mismatches)
-    where = sorted({i for i, _ in bad})
-    element = "value" + (f"[{', '.join(map(str, first.index))}]" if first.index else "")
-    text = (f"the value is not expr's at point(s) {', '.join(map(str, where[:8]))} "
-            f"({element}: reference {first.reference:.6g}, got {first.got:.6g}): the code "
-            "computes another function than expr")
-    if gradient_ok:
-        text += ", while " + GRADIENT_RIGHT
-    return Finding("value", method, text)

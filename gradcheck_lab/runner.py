@@ -10,8 +10,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from gradcheck_lab.case import Case, Point, ToleranceOverride
-from gradcheck_lab.diagnose import diagnose
-from gradcheck_lab.diagnose_terms import GRADIENT_RIGHT
+from gradcheck_lab.diagnose import GRADIENT_RIGHT, diagnose
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import HVP_ABOVE, HVP_DIRECTIONS, uses_hvp, wants_hessian, wrt_size
 from gradcheck_lab.methods.registry import Method, load_method, methods_of
