@@ -128,6 +128,9 @@ class CaseReport:
     formulas: Mapping[str, str] = field(default_factory=dict)  # input -> symbolic derivative
     seconds: float = 0.0
     message: str = ""
+    # seconds spent for the case outside its methods' times: "import torch", "import jax",
+    # "jax compilation" (see timing.py); ``seconds`` leaves them out
+    overhead: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +143,14 @@ class RunReport:
         for c in self.cases:
             out[c.status] += 1
         return out
+
+    def overhead(self) -> dict[str, float]:
+        """Imports and compilation over all cases (each worker process imports its own)."""
+        total: dict[str, float] = {}
+        for case in self.cases:
+            for key, seconds in case.overhead.items():
+                total[key] = total.get(key, 0.0) + seconds
+        return dict(sorted(total.items()))
 
     @property
     def framework_findings(self) -> int:

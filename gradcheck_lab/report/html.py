@@ -27,7 +27,12 @@ from gradcheck_lab.report.common import (
     shown_formulas,
 )
 from gradcheck_lab.report.markdown import anchor
-from gradcheck_lab.report.terminal import details_text, skipped_reasons, summary_line
+from gradcheck_lab.report.terminal import (
+    details_text,
+    overhead_line,
+    skipped_reasons,
+    summary_line,
+)
 from gradcheck_lab.results import CaseReport, RunReport
 
 T = TypeVar("T")
@@ -78,6 +83,7 @@ def to_html(report: RunReport, title: str = TITLE, pictures: bool = True,
     missing = plots.unavailable() if pictures else "pictures were not asked for"
     body = [f"<h1>{_e(title)}</h1>",
             f'<p class="summary">{_e(summary_line(report))}</p>',
+            f'<p class="muted">{_e(overhead_line(report))}</p>' if overhead_line(report) else "",
             _counts(report)]
     if missing and pictures:
         body.append(f'<p class="note">Pictures are left out: {_e(missing)}.</p>')

@@ -33,6 +33,7 @@ def to_json(report: RunReport) -> dict[str, Any]:
     summary.update({status: counts[status] for status in STATUSES})
     summary["framework_findings"] = report.framework_findings  # counted apart (trial.py)
     summary["seconds"] = _float(report.seconds)
+    summary["overhead"] = {k: _float(v) for k, v in report.overhead().items()}  # an addition
     return {"schema": SCHEMA, "summary": summary, "cases": [case_json(c) for c in report.cases]}
 
 
@@ -59,6 +60,7 @@ def case_json(case: CaseReport) -> dict[str, Any]:
         "formulas": dict(shown_formulas(case)),
         "seconds": _float(case.seconds),
         "message": case.message,
+        "overhead": {k: _float(v) for k, v in case.overhead.items()},
     }
 
 

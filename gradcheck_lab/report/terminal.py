@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from gradcheck_lab.report.common import (
@@ -22,9 +21,9 @@ from gradcheck_lab.report.common import (
     element_label,
     fmt_num,
     fmt_seconds,
-    method_rows,
     provenance_lines,
 )
+from gradcheck_lab.report.table import summary_table
 from gradcheck_lab.results import CaseReport, Mismatch, PointReport, RunReport, Verdict
 
 STYLE: Mapping[str, str] = {
@@ -46,7 +45,7 @@ def render(report: RunReport, console: Console, verbosity: int = 0) -> None:
         console.print(summary_line(report, markup=True), highlight=False)
         return
     if report.cases and verbosity >= 0:
-        console.print(summary_table(report))
+        console.print(summary_table(report, console.width, dict(STYLE)))
     for case in report.cases:
         lines = case_details(case) if verbosity >= 0 or case.status in ("fail", "error") else []
         if lines:
@@ -61,6 +60,8 @@ def render(report: RunReport, console: Console, verbosity: int = 0) -> None:
             console.print(f"  [dim]{escape(line)}[/dim]", highlight=False, soft_wrap=True)
     console.print()
     console.print(summary_line(report, markup=True), highlight=False)
+    if overhead_line(report):
+        console.print(f"[dim]{escape(overhead_line(report))}[/dim]", highlight=False)
 
 
 def render_text(report: RunReport, width: int = 120) -> str:
@@ -87,28 +88,15 @@ def details_text(case: CaseReport) -> str:
 
 # ----------------------------------------------------------------------------- table
 
-def summary_table(report: RunReport) -> Table:
-    table = Table(show_edge=False, header_style="bold", pad_edge=False)
-    table.add_column("case", overflow="fold")
-    table.add_column("method", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("max abs err", justify="right", no_wrap=True)
-    table.add_column("max rel err", justify="right", no_wrap=True)
-    table.add_column("time", justify="right", no_wrap=True)
-    for number, case in enumerate(report.cases):
-        if number:
-            table.add_section()
-        first_cell = f"[{STYLE[case.status]}]{escape(case.case.name)}[/]"
-        rows = method_rows(case)
-        if not rows:
-            table.add_row(first_cell, "-", _status(case.status), "-", "-",
-                          fmt_seconds(case.seconds))
-            continue
-        for i, row in enumerate(rows):
-            table.add_row(first_cell if i == 0 else "", escape(row.method), _status(row.status),
-                          fmt_num(row.max_abs_error, 3), fmt_num(row.max_rel_error, 3),
-                          fmt_seconds(row.seconds))
-    return table
+def overhead_line(report: RunReport) -> str:
+    """``not in the times above: import torch 1.21s, jax compilation 0.85s``, or ``""``:
+    what the runs spent outside every method (``timing.py``), so the time column finds slow
+    cases rather than the first case to import a framework."""
+    overhead = report.overhead()
+    if not overhead:
+        return ""
+    return "not in the times above: " + ", ".join(f"{key} {fmt_seconds(seconds)}"
+                                                   for key, seconds in overhead.items())
 
 
 def summary_line(report: RunReport, markup: bool = False) -> str:
