@@ -171,6 +171,7 @@ def test_html_failing_case_and_escaping(failing: RunReport) -> None:
     html = to_html(failing)
     (section,) = _sections(html)
     assert section.count("<svg") == 1  # error per element; no step scan for a wrong claim
+    assert not step_tells(failing.cases[0])
     assert "x[1]: reference 4, got 6" in section
     assert "&lt;&amp;&gt; &quot;quoted&quot;" in section and '<&> "quoted"' not in html
 
