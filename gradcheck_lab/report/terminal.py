@@ -89,13 +89,14 @@ def details_text(case: CaseReport) -> str:
 # ----------------------------------------------------------------------------- table
 
 def overhead_line(report: RunReport) -> str:
-    """``not in the times above: import torch 1.21s, jax compilation 0.85s``, or ``""``:
+    """``outside the case and method times: import torch 1.21s, jax compilation 0.85s``,
+    or ``""``:
     what the runs spent outside every method (``timing.py``), so the time column finds slow
     cases rather than the first case to import a framework."""
     overhead = report.overhead()
     if not overhead:
         return ""
-    return "not in the times above: " + ", ".join(f"{key} {fmt_seconds(seconds)}"
+    return "outside the case and method times: " + ", ".join(f"{key} {fmt_seconds(seconds)}"
                                                    for key, seconds in overhead.items())
 
 
