@@ -131,6 +131,9 @@ class CaseReport:
     # seconds spent for the case outside its methods' times: "import torch", "import jax",
     # "jax compilation" (see timing.py); ``seconds`` leaves them out
     overhead: Mapping[str, float] = field(default_factory=dict)
+    # where ``seconds`` went, by step (``runner``): ``method:NAME`` (all points; without
+    # the overhead), ``judging`` (with the point's conditioning), ``formulas``, ``diagnosis``
+    timings: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)

@@ -59,6 +59,7 @@ def case_json(case: CaseReport) -> dict[str, Any]:
         "method_status": dict(case.method_status),
         "formulas": dict(shown_formulas(case)),
         "seconds": _float(case.seconds),
+        "timings": {step: _float(seconds) for step, seconds in case.timings.items()},
         "message": case.message,
         "overhead": {k: _float(v) for k, v in case.overhead.items()},
     }
