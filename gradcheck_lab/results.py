@@ -67,6 +67,9 @@ class MethodResult:
     skipped: str | None = None
     note: str = ""
     device: str | None = None  # where a framework method ran: cpu, cuda:0, ...
+    # code on trial in float16/bfloat16 run again in float32 at the same point
+    # (verdict.witness): a rule's error does not shrink with precision, round-off does
+    float32_witness: MethodResult | None = None
 
 
 @dataclass(frozen=True)
