@@ -20,14 +20,15 @@ from typing import Protocol
 
 from gradcheck_lab import timing
 from gradcheck_lab.case import Case, Point, ToleranceOverride
-from gradcheck_lab.diagnose import diagnose
+from gradcheck_lab.diagnose import GRADIENT_RIGHT, diagnose
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import HVP_ABOVE, HVP_DIRECTIONS, uses_hvp, wants_hessian, wrt_size
 from gradcheck_lab.methods.registry import Method, load_method, methods_of
 from gradcheck_lab.options import DEFAULT_OPTIONS, RunOptions
 from gradcheck_lab.precision import round_to
-from gradcheck_lab.results import CaseReport, MethodResult, Status, worst
+from gradcheck_lab.results import CaseReport, Finding, MethodResult, Status, worst
 from gradcheck_lab.trace.resolve import case_at, code_findings, resolve
+from gradcheck_lab.trial import case_status, framework_findings
 from gradcheck_lab.verdict import (
     Evidence,
     Judging,
@@ -164,8 +165,8 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
             method_status[name] = worst(statuses) if statuses else "skipped"
     notes = [note for note in (_order_message(case),
                                *(resume.failed[p] for p in PHASES if p in resume.failed)) if note]
-    report = CaseReport(case, worst(list(method_status.values())), tuple(points), names,
-                        method_status, message="; ".join(notes), overhead=overhead)
+    report = CaseReport(case, case_status(case, method_status, options.strict), tuple(points),
+                        names, method_status, message="; ".join(notes), overhead=overhead)
 
     def stamped(report: CaseReport) -> CaseReport:
         seconds = time.perf_counter() - start - sum(overhead.values())
@@ -184,9 +185,26 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     if DIAGNOSIS not in resume.failed:
         observer.step(DIAGNOSIS, WHOLE_CASE)
         with clock(DIAGNOSIS):
-            report = dataclasses.replace(report, findings=tuple(code_findings(report)
-                                                                + diagnose(report)))
+            report = dataclasses.replace(report, findings=tuple(
+                _findings(report) + framework_findings(report, options.strict)))
     return stamped(report)
+
+
+def _findings(report: CaseReport) -> list[Finding]:
+    """The code's own findings (another function than expr), then the failure patterns; a
+    value mismatch both report is said once, with what the pattern adds."""
+    code = code_findings(report)
+    said = {f.method: i for i, f in enumerate(code) if f.kind == "function"}
+    patterns = []
+    for finding in diagnose(report):
+        if finding.kind == "value" and finding.method in said:
+            if GRADIENT_RIGHT in finding.message:
+                i = said[finding.method]
+                code[i] = dataclasses.replace(code[i], message=code[i].message + "; "
+                                              + finding.message.split(", while ", 1)[1])
+            continue
+        patterns.append(finding)
+    return code + patterns
 
 
 @dataclass(frozen=True)

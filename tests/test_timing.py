@@ -48,8 +48,8 @@ def test_overhead_is_summed_over_cases_and_shown_apart() -> None:
                               {"jax compilation": 0.25}))
     report = RunReport(reports, 2.5)
     assert report.overhead() == {"import torch": 1.25, "jax compilation": 0.75}
-    assert overhead_line(report) == ("not in the times above: import torch 1.25s, "
-                                     "jax compilation 750.0ms")
+    assert overhead_line(report) == ("outside the case and method times: import torch "
+                                     "1.25s, jax compilation 750.0ms")
 
 
 @pytest.mark.slow

@@ -13,13 +13,14 @@ else. A method whose every element passes and one of them on a kink is ``kink``,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import numpy as np
 
 from gradcheck_lab.case import Tolerance
 from gradcheck_lab.results import MethodResult, Mismatch, PointReport, Status, Verdict, worst
-from gradcheck_lab.tolerances import FD_ESTIMATE_FACTOR
+from gradcheck_lab.tolerances import FD_ESTIMATE_FACTOR, expression_depth
 from gradcheck_lab.verdict.reference import (
     Evidence,
     Judging,
@@ -31,6 +32,7 @@ from gradcheck_lab.verdict.reference import (
     hessian_key,
     kink_bounds,
 )
+from gradcheck_lab.verdict.witness import float32_failure
 
 MAX_MISMATCHES = 20
 
@@ -122,6 +124,12 @@ def judge(judging: Judging, result: MethodResult, reference: Reference | None) -
         mismatches += found
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
     status, message = _status(mismatches, used_interval, expect_fail, judging.kinks_fail)
+    if status == "pass":  # code on trial in half precision, run again in float32
+        failure = float32_failure(result.float32_witness, ref, judging.case.dtype,
+                                  expression_depth(judging.case.expr))
+        if failure is not None:
+            status, message = ("xfail", f"fails as expected (expect: fail): {failure}") \
+                if expect_fail else ("fail", failure)
     if status in ("pass", "kink") and unresolved:
         status, message = "unresolved", (
             f"{method}'s own error estimate is as large as the derivative at "
@@ -253,6 +261,13 @@ def judge_point(judging: Judging, evidence: Evidence,
         reference = Reference(name, result, bounds, estimates(result) if name == "fd" else None,
                               exact.spread, exact.magnitudes)
     verdicts = tuple(judge(judging, r, reference) for r in evidence.results.values())
+    if chosen is None and evidence.probe is not None and evidence.probe.error is not None:
+        # the reference itself failed (a function given by code that cannot be
+        # differentiated): an error, never a quiet skip
+        verdicts = tuple(dataclasses.replace(v, status="error", message=f"no reference: fd "
+                                             f"failed: {evidence.probe.error}")
+                         if v.status == "skipped" and v.result.skipped is None else v
+                         for v in verdicts)
     return PointReport(evidence.point, None if chosen is None else chosen[0],
                        None if chosen is None else chosen[1].value,
                        worst([v.status for v in verdicts]), verdicts,
