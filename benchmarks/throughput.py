@@ -170,7 +170,7 @@ def render(suite: dict[str, Any], ours: list[dict[str, Any]], theirs: dict[str, 
     lines.append(f"- slowest case: {slowest:.2f} s wall (goal: none over {GOAL_SLOWEST:g} s: "
                  f"{'meets' if slowest <= GOAL_SLOWEST else 'misses'} it)")
     if theirs is not None:
-        for run in (ours[0], ours[-1]):
+        for run in ([ours[0], ours[-1]] if len(ours) > 1 else ours):
             ratio = (theirs["cpu"] / theirs["cases"]) / (run["cpu"] / run["cases"])
             lines.append(f"- CPU per case, gradcheck + check_grads / gradcheck-lab (--jobs "
                          f"{run['jobs']}, {run['label']}): {ratio:.1f}x (goal {GOAL_RATIO:g}x: "
