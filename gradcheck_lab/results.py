@@ -14,9 +14,15 @@ import numpy as np
 
 from gradcheck_lab.case import Case, Point, Tolerance
 
-Status = Literal["pass", "fail", "kink", "xfail", "error", "skipped"]
-# worst first: a case's status is the worst over its results
-SEVERITY: tuple[Status, ...] = ("error", "fail", "kink", "xfail", "pass", "skipped")
+Status = Literal["pass", "fail", "kink", "xfail", "unresolved", "error", "skipped"]
+# every status, in the order reports list them
+STATUSES: tuple[Status, ...] = ("pass", "fail", "kink", "xfail", "unresolved", "error",
+                                "skipped")
+# worst first: a case's status is the worst over its results. ``unresolved`` (a method
+# that ran but cannot tell: fd whose own error estimate is as large as the derivative)
+# says less than a pass and fails nothing
+SEVERITY: tuple[Status, ...] = ("error", "fail", "kink", "xfail", "unresolved", "pass",
+                                "skipped")
 
 
 def worst(statuses: list[Status]) -> Status:
@@ -91,6 +97,7 @@ class Verdict:
     mismatches: tuple[Mismatch, ...] = ()  # worst first, capped
     mismatch_count: int = 0
     message: str = ""
+    roundoff_floor: bool = False  # bounds include the round-off floor (tolerances)
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,6 +128,9 @@ class CaseReport:
     formulas: Mapping[str, str] = field(default_factory=dict)  # input -> symbolic derivative
     seconds: float = 0.0
     message: str = ""
+    # seconds spent for the case outside its methods' times: "import torch", "import jax",
+    # "jax compilation" (see timing.py); ``seconds`` leaves them out
+    overhead: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,10 +139,18 @@ class RunReport:
     seconds: float
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in ("pass", "fail", "kink", "xfail", "error", "skipped")}
+        out: dict[str, int] = dict.fromkeys(STATUSES, 0)
         for c in self.cases:
             out[c.status] += 1
         return out
+
+    def overhead(self) -> dict[str, float]:
+        """Imports and compilation over all cases (each worker process imports its own)."""
+        total: dict[str, float] = {}
+        for case in self.cases:
+            for key, seconds in case.overhead.items():
+                total[key] = total.get(key, 0.0) + seconds
+        return dict(sorted(total.items()))
 
     @property
     def exit_code(self) -> int:

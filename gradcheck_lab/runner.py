@@ -9,6 +9,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from gradcheck_lab import timing
 from gradcheck_lab.case import Case, Point, ToleranceOverride
 from gradcheck_lab.diagnose import diagnose
 from gradcheck_lab.kinks import kinks_at
@@ -46,6 +47,7 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
         case = dataclasses.replace(case, tolerance=project_tolerance(case, options.tolerance))
     case = cotangent_in_dtype(case)
     methods = methods_of(case, options.methods)
+    overhead = _import_frameworks(methods, failed)  # not any one method's time
     # a function given by code is traced first; code beside an expr is compared with it
     case = resolve(case, points_in_dtype(case))
     judging = Judging(case, {m.name: m for m in methods}, options.strict or case.kinks == "fail")
@@ -63,7 +65,7 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     points = []
     for point in points_in_dtype(case):
         checked = case_at(case, point)  # a traced function: the graph traced at this point
-        results = _results(checked, point, methods, preset, notify)
+        results = _results(checked, point, methods, preset, notify, overhead=overhead)
         kinks = kinks_at(checked.expr, point.values)
         probe = results.get("fd")
         if probe is None and (kinks or not usable(results.get("sympy"))) and "fd" not in failed:
@@ -83,16 +85,18 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
                                 for p in points for v in p.verdicts):
         from gradcheck_lab.methods.symbolic import formulas as symbolic_formulas
         formulas = symbolic_formulas(case)  # built when a report shows them, not now
+    seconds = time.perf_counter() - start - sum(overhead.values())
     report = CaseReport(case, worst(list(method_status.values())), tuple(points), names,
-                        method_status, formulas=formulas, seconds=time.perf_counter() - start,
-                        message=_order_message(case))
+                        method_status, formulas=formulas, seconds=max(seconds, 0.0),
+                        message=_order_message(case), overhead=overhead)
     return dataclasses.replace(report, findings=tuple(code_findings(report) + diagnose(report)))
 
 
 def _results(case: Case, point: Point, methods: Sequence[Method],
-             preset: Mapping[str, MethodResult], notify: Notify | None
-             ) -> dict[str, MethodResult]:
-    """Each method's result at ``point``; ``preset``: results known without running."""
+             preset: Mapping[str, MethodResult], notify: Notify | None, *,
+             overhead: dict[str, float]) -> dict[str, MethodResult]:
+    """Each method's result at ``point``; ``preset``: results known without running. JAX's
+    compilation is taken out of a method's time and added to ``overhead``."""
     results: dict[str, MethodResult] = {}
     for method in methods:
         if method.name in preset:
@@ -100,10 +104,27 @@ def _results(case: Case, point: Point, methods: Sequence[Method],
             continue
         if notify is not None:
             notify(method.name, point.index)
+        compiled = timing.compile_seconds()
         result = method.compute(case, point)
+        spent = timing.compile_seconds() - compiled
+        if spent > 0:
+            overhead[timing.COMPILATION] = overhead.get(timing.COMPILATION, 0.0) + spent
+            if result is not None:
+                result = dataclasses.replace(result, seconds=max(result.seconds - spent, 0.0))
         if result is not None:
             results[method.name] = result
     return results
+
+
+def _import_frameworks(methods: Sequence[Method], failed: Mapping[str, str]
+                       ) -> dict[str, float]:
+    """Import the frameworks ``methods`` run in now, timed: the first method to need one
+    would otherwise carry its import (torch about 1.2 s). ``{"import torch": s}`` for the
+    ones this process had not imported."""
+    needed = sorted({name for m in methods if m.name not in failed
+                     and (name := getattr(m, "framework", None)) in timing.FRAMEWORKS})
+    return {f"import {name}": seconds for name in needed
+            if (seconds := timing.import_framework(name)) is not None}
 
 
 def project_tolerance(case: Case, project: Mapping[str, ToleranceOverride]

@@ -1,11 +1,23 @@
 """The default tolerance table: the one place defaults live (documented in README).
 
-An element passes when ``|got - ref| <= atol + rtol * |ref|``. Float64 rows are
+An element passes when ``|got - ref| <= atol + rtol * |ref| + floor``. Float64 rows are
 tight enough to catch a relative error of 1e-8; float32 rows allow float32
 round-off (eps 1.2e-7) accumulated over a few dozen operations. ``fd`` is
 additionally widened by its own error estimate (``FD_ESTIMATE_FACTOR`` times
 it: Ridders estimates can be 2x optimistic), and when ``fd`` is the reference
 every method is widened by the reference's estimate the same way.
+
+The absolute part follows the problem: the float methods' rows have ``atol`` 0, and
+each element gets a round-off ``floor`` of ``ROUNDOFF_ULPS`` ulps (of the method's
+dtype) of the size of the terms it is computed from (``numeric.roundoff``: the exact
+reverse sweep over absolute values, plus the rounding of each elementwise function's
+own derivative; for the value, the running error bound of the forward computation).
+So an element is judged relatively unless round-off of its own terms dominates: a
+gradient element of 1e-10 computed from terms of 1e-10 is held to rtol, beside O(1)
+elements, and one that cancels from terms of 1 gets ulps of 1. Where the exact model
+is not the reference (``fd`` is), the floor is ``ROUNDOFF_ULPS`` ulps of the largest
+reference element of the quantity (normwise); Hessian entries always use that.
+A case's or method's ``atol`` is added to the floor.
 
 Every method has a :class:`Family` (its registry row says which); the table has a
 float64 row for every family, checked when this module is imported, so a method
@@ -37,6 +49,8 @@ from collections.abc import Mapping
 from enum import Enum
 from functools import lru_cache
 
+import numpy as np
+
 from gradcheck_lab.case import ALL_METHODS_KEY, Case, Tolerance
 from gradcheck_lab.expr.graph import Expression, Op
 from gradcheck_lab.expr.ops import OPS
@@ -64,14 +78,19 @@ FD_ESTIMATE_FACTOR = 4.0  # Ridders estimates run up to ~2x low (measured: sin a
 CONDITION_ULPS = 8.0
 CONDITION_SAMPLES = 8  # random sign patterns: a two-term cancellation is missed with p = 2^-8
 
+ROUNDOFF_ULPS = 1000.0  # the round-off floor: this many ulps of an element's terms
+# families that compute in floating point get the floor; exact (sympy) and quoted
+# (expect) numbers keep their absolute tolerance
+FLOORED = frozenset({"fd", "complex_step", "autodiff", "claim"})
+
 # (method family, dtype) -> Tolerance
 DEFAULTS: Mapping[tuple[Family, str], Tolerance] = {
     (Family.SYMPY, "float64"): Tolerance(rtol=1e-12, atol=1e-14),
-    (Family.FD, "float64"): Tolerance(rtol=1e-9, atol=1e-12),
-    (Family.COMPLEX_STEP, "float64"): Tolerance(rtol=1e-13, atol=1e-15),
-    (Family.AUTODIFF, "float64"): Tolerance(rtol=1e-9, atol=1e-12),
-    (Family.AUTODIFF, "float32"): Tolerance(rtol=1e-4, atol=1e-6),
-    (Family.CLAIM, "float64"): Tolerance(rtol=1e-9, atol=1e-12),
+    (Family.FD, "float64"): Tolerance(rtol=1e-9, atol=0.0),
+    (Family.COMPLEX_STEP, "float64"): Tolerance(rtol=1e-13, atol=0.0),
+    (Family.AUTODIFF, "float64"): Tolerance(rtol=1e-9, atol=0.0),
+    (Family.AUTODIFF, "float32"): Tolerance(rtol=1e-4, atol=0.0),
+    (Family.CLAIM, "float64"): Tolerance(rtol=1e-9, atol=0.0),
     (Family.EXPECT, "float64"): Tolerance(rtol=1e-6, atol=1e-9),
 }
 # (method family, dtype) -> (rtol, ntol) in units of u sqrt(d): the dtype's unit round-off
@@ -145,16 +164,35 @@ def tolerance_for(case: Case, method: str, family: Family) -> Tolerance:
     return tol
 
 
-def table_rows() -> list[tuple[str, str, str]]:
-    """(method, rtol, atol) for the README's table, in ``TABLE_ROWS``' order."""
+def roundoff_unit(family: Family, dtype: str) -> float:
+    """``ROUNDOFF_ULPS * eps`` of the dtype the family computes in (0: no floor).
+
+    Only autodiff methods run in the case's dtype; fd, the complex step and claims
+    always compute in float64. The half-precision rows have their own floor
+    (``ntol``, ``PER_DEPTH``): 1000 ulps of float16 would be the terms' whole size.
+    """
+    if family.value not in FLOORED:
+        return 0.0
+    computes_in = dtype if family is Family.AUTODIFF else "float64"
+    if computes_in not in ("float64", "float32"):
+        return 0.0
+    return ROUNDOFF_ULPS * float(np.finfo(computes_in).eps)
+
+
+def table_rows() -> list[tuple[str, str, str, str]]:
+    """(method, rtol, atol, round-off floor) for the README's table, in ``TABLE_ROWS``'
+    order."""
     rows = []
     for family, dtype, label in TABLE_ROWS:
         if (family, dtype) in PER_DEPTH:
             per_rtol, per_ntol = PER_DEPTH[(family, dtype)]
             tol = default_tolerance(family, dtype)
             floor = f"{tol.atol:.2g} + {per_ntol:g} √d u max\\|ref\\|"
-            rows.append((label, f"{per_rtol:g} √d u", floor))
+            rows.append((label, f"{per_rtol:g} √d u", floor, "none (the atol's max\\|ref\\|)"))
         else:
             tol = DEFAULTS[(family, dtype)]
-            rows.append((label, f"{tol.rtol:g}", f"{tol.atol:g}"))
+            computes_in = dtype if family is Family.AUTODIFF else "float64"
+            ulps = (f"{ROUNDOFF_ULPS:g} {computes_in} ulps of the terms"
+                    if roundoff_unit(family, dtype) else "none")
+            rows.append((label, f"{tol.rtol:g}", f"{tol.atol:g}", ulps))
     return rows

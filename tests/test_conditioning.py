@@ -13,6 +13,7 @@ from gradcheck_lab.tolerances import CONDITION_SAMPLES, CONDITION_ULPS, FD_ESTIM
 from tests.helpers import case_from
 
 WITHIN = "passes only within the point's conditioning"
+ROUNDED = "passes within the round-off of the terms each element is computed from"
 
 
 def _verdicts(report):  # type: ignore[no-untyped-def]
@@ -37,9 +38,11 @@ def test_float_methods_at_a_hopeless_point_pass_and_say_why() -> None:
     report = verify_case(case, methods=["sympy", "torch"])
     torch_verdict = _verdicts(report)["torch"]
     assert torch_verdict.status == "pass"
-    assert WITHIN in torch_verdict.message
+    # sin's own derivative at a rounded 1e24 is round-off: the terms of every element are
+    # of the order of 1e24 * 1e12 (the round-off floor, before the conditioning is needed)
+    assert ROUNDED in torch_verdict.message
     # the value and all three gradient elements were off
-    assert "(without that: 4 element(s) outside tolerance)" in torch_verdict.message
+    assert "without that: 4 element(s) outside tolerance)" in torch_verdict.message
 
 
 def test_a_relative_bug_of_1e_8_is_still_caught_at_a_calm_point() -> None:

@@ -181,7 +181,11 @@ def test_at_a_kink_the_methods_are_judged_by_the_kink_rule(text: str) -> None:
     x = next(v for k, v in point.items() if text.startswith(k))
     case = case_from(json.dumps({"name": "k", "inputs": {"x": x}, "expr": text}))
     report = verify_case(case, methods=["sympy", "fd", "torch"])
-    # floor's one-sided derivatives agree (0 + 1 on both sides): no kink to allow for
-    assert report.status == ("pass" if text.startswith("floor") else "kink"), \
-        report.method_status
+    # floor's one-sided derivatives agree (0 + 1 on both sides): no kink to allow for; fd's
+    # one-sided differences straddle the jump of the value (1 and 9.7, estimate 21 for a
+    # derivative of 1): unresolved, and the exact and torch results pass
+    if text.startswith("floor"):
+        assert report.method_status == {"sympy": "pass", "fd": "unresolved", "torch": "pass"}
+    else:
+        assert report.status == "kink", report.method_status
     assert bool(report.points[0].kinks) == (not text.startswith("floor"))

@@ -34,7 +34,8 @@ points:
   - {w: 1.0}
 """
 
-SUMMARY_KEYS = ["cases", "pass", "fail", "kink", "xfail", "error", "skipped", "seconds"]
+SUMMARY_KEYS = ["cases", "pass", "fail", "kink", "xfail", "error", "skipped", "unresolved",
+                "seconds", "overhead"]
 CASE_KEYS = ["name", "file", "status", "points", "findings"]
 POINT_KEYS = ["at", "value", "status", "results"]
 RESULT_KEYS = ["method", "status", "gradient", "max_abs_error", "max_rel_error", "message"]
@@ -96,7 +97,7 @@ def test_top_level_and_summary(case: Case) -> None:
     summary = data["summary"]
     assert list(summary) == SUMMARY_KEYS
     assert summary == {"cases": 1, "pass": 0, "fail": 0, "kink": 0, "xfail": 0, "error": 1,
-                       "skipped": 0, "seconds": 0.25}
+                       "skipped": 0, "unresolved": 0, "seconds": 0.25, "overhead": {}}
 
 
 def test_case_point_result_keys(case: Case) -> None:
@@ -173,7 +174,7 @@ def test_terminal_report_expands_failures(case: Case) -> None:
     assert "d/dw = -2*mean(x*(2*x - w*x))" in text
     assert "RuntimeError: boom" in text
     assert "scale (claim:tutorial): 4.0 x the reference everywhere" in text
-    assert "x = [1., 2., 3., 4.]" in text
+    assert "x = [1.0, 2.0, 3.0, 4.0]" in text  # inputs: shortest round-trip digits
     assert "jax: jax is not installed" in text
     assert "1 case: 0 pass, 0 fail, 1 error in 0.25s" in text
     assert "\x1b[" not in text

@@ -116,7 +116,9 @@ def test_float32_no_false_alarm_on_any_shipped_case() -> None:
     for case in load_cases(CASES):
         c32 = dataclasses.replace(case, dtype="float32", claims=(), implementations=())
         report = verify_case(c32, methods=["sympy", "fd", "torch", "jax"])
-        assert report.status in ("pass", "kink"), (case.name, dict(report.method_status))
+        # unresolved: fd cannot reach softplus'(-40) / 5 = 8.5e-19 beside O(1) terms
+        assert report.status in ("pass", "kink", "unresolved"), (case.name,
+                                                                 dict(report.method_status))
 
 
 def test_float32_catches_a_1e_3_relative_bug() -> None:

@@ -145,6 +145,11 @@ class Builtin:
     def needs_expression(self) -> bool:
         return self.spec.needs_expression
 
+    @property
+    def framework(self) -> str | None:
+        """torch or jax, imported (and timed) before the case's methods run."""
+        return self.spec.framework
+
     def unavailable(self) -> str | None:
         reason: str | None = load_method(self.spec.name).unavailable()
         if reason is None and self.spec.framework is not None:
@@ -213,6 +218,10 @@ class ImplMethod:
     @property
     def expect_fail(self) -> bool:
         return self.impl.expect_fail
+
+    @property
+    def framework(self) -> str | None:
+        return None if self.impl.framework == "numpy" else self.impl.framework
 
     def unavailable(self) -> str | None:
         from gradcheck_lab.methods import implementations

@@ -64,9 +64,9 @@ def _texts(case: Case) -> dict[str, str]:
                                                      and case.cotangent is None):
         return {}
     flat = [s for spec in case.wrt for s in model.symbols[spec.name].ravel()]
+    weights, note = cotangent_symbols(case)
     target = model.output.item() if case.cotangent is None else sp.Add(
-        *[exact(w) * o for w, o in zip(np.asarray(case.cotangent).ravel(),
-                                       model.output.ravel(), strict=True)])
+        *[w * o for w, o in zip(weights, model.output.ravel(), strict=True)])
     grads = dict(zip(flat, gradient(target, flat), strict=True))
     out = {}
     for spec in case.wrt:
@@ -76,8 +76,28 @@ def _texts(case: Case) -> dict[str, str]:
             text = too_large(nodes) if expr is None else str(expr)
             parts.append(text if spec.value.size == 1 else f"[{i}]: {text}")
         text = "; ".join(parts) + ("; ..." if spec.value.size > 3 else "")
-        out[spec.name] = text if len(text) <= FORMULA_CHARS else text[: FORMULA_CHARS - 3] + "..."
+        room = FORMULA_CHARS - len(note)
+        out[spec.name] = (text if len(text) <= room else text[: room - 3] + "...") + note
     return out
+
+
+def cotangent_symbols(case: Case) -> tuple[list[Any], str]:
+    """The cotangent's weights in a formula, and a note giving their values. Small whole
+    numbers (``ones``) are written as they are; other values (``random``, or a given list
+    of decimals) become symbols ``v[i]``, their values listed apart, since the 16-digit
+    rationals of float64 numbers would bury the formula."""
+    if case.cotangent is None:
+        return [], ""
+    values = np.asarray(case.cotangent, dtype=np.float64)
+    if np.all(values == np.round(values)) and np.all(np.abs(values) <= 9):
+        return [exact(w) for w in values.ravel()], ""
+    name = next(n for n in ("v", "w", "u", "cot") if n not in case.input)
+    index = [", ".join(map(str, i)) for i in np.ndindex(values.shape)]
+    shown = np.array2string(values, precision=4, threshold=6, edgeitems=2, separator=", ",
+                            max_line_width=10**6)
+    kind = f"the {case.cotangent_kind} cotangent" if case.cotangent_kind else "the cotangent"
+    return ([sp.Symbol(f"{name}[{i}]") for i in index],
+            f" (with {name} = {' '.join(shown.split())}, {kind})")
 
 
 class LazyFormulas(Mapping[str, str]):

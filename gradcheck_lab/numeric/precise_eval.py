@@ -194,6 +194,9 @@ def _local(node: sp.Basic, index: int, args: list[Any], value: Any) -> Any:
     return evaluate(order, dict(zip(dummies, args, strict=True)))[derivative]
 
 
+local_derivative = _local  # d node / d args[index] at the node's values (numeric.roundoff too)
+
+
 def reverse(order: Sequence[sp.Basic], values: Mapping[sp.Basic, Any],
             seeds: Mapping[sp.Basic, Any], targets: frozenset[sp.Basic], *,
             constants: Collection[sp.Basic] = (), budget: Budget | None = None

@@ -13,9 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradcheck_lab.case import Case
-from gradcheck_lab.results import CaseReport, PointReport, Status, Verdict, worst
+from gradcheck_lab.results import (
+    SEVERITY,
+    STATUSES,
+    CaseReport,
+    PointReport,
+    Status,
+    Verdict,
+    worst,
+)
 
-STATUS_ORDER: tuple[Status, ...] = ("pass", "fail", "kink", "xfail", "error", "skipped")
+STATUS_ORDER: tuple[Status, ...] = STATUSES
 # results whose errors count toward a case's "max error" (xfail errors are documented as wrong)
 COUNTED: tuple[Status, ...] = ("pass", "fail", "kink")
 
@@ -97,11 +105,12 @@ def grouped_methods(case: CaseReport) -> list[tuple[Status, list[str]]]:
     groups: dict[Status, list[str]] = {}
     for row in method_rows(case):
         groups.setdefault(row.status, []).append(row.method)
-    order = ("error", "fail", "kink", "xfail", "pass", "skipped")
+    order = SEVERITY
     return [(s, groups[s]) for s in order if s in groups]
 
 
-def notable(case: CaseReport, statuses: Iterable[str] = ("fail", "error", "kink", "xfail")
+def notable(case: CaseReport,
+            statuses: Iterable[str] = ("fail", "error", "kink", "xfail", "unresolved")
             ) -> list[tuple[PointReport, Verdict]]:
     wanted = set(statuses)
     return [(p, v) for p in case.points for v in p.verdicts if v.status in wanted]
@@ -113,7 +122,7 @@ def message_of(verdict: Verdict) -> str:
 
 def headline(case: CaseReport) -> str:
     """One line saying what went wrong first in ``case`` (for a JUnit message attribute)."""
-    for status in ("error", "fail", "kink", "xfail"):
+    for status in ("error", "fail", "kink", "xfail", "unresolved"):
         for point, verdict in notable(case, (status,)):
             text = f"{verdict.method} {status} at point {point.point.index}"
             if verdict.mismatches:

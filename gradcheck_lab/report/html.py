@@ -27,15 +27,20 @@ from gradcheck_lab.report.common import (
     shown_formulas,
 )
 from gradcheck_lab.report.markdown import anchor
-from gradcheck_lab.report.terminal import details_text, skipped_reasons, summary_line
+from gradcheck_lab.report.terminal import (
+    details_text,
+    overhead_line,
+    skipped_reasons,
+    summary_line,
+)
 from gradcheck_lab.results import CaseReport, RunReport
 
 T = TypeVar("T")
 TITLE = "gradcheck-lab report"
 MAX_PICTURED = 200
-SECTION_ORDER = ("error", "fail", "kink", "xfail", "skipped", "pass")  # failing cases first
+SECTION_ORDER = ("error", "fail", "kink", "xfail", "unresolved", "skipped", "pass")  # failing first
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "kink": "#a15c00", "xfail": "#00796b",
-           "error": "#ad1457", "skipped": "#757575"}
+           "unresolved": "#1565c0", "error": "#ad1457", "skipped": "#757575"}
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;
  margin:0 auto;max-width:1200px;padding:24px 32px;background:#fafafa}
@@ -78,6 +83,7 @@ def to_html(report: RunReport, title: str = TITLE, pictures: bool = True,
     missing = plots.unavailable() if pictures else "pictures were not asked for"
     body = [f"<h1>{_e(title)}</h1>",
             f'<p class="summary">{_e(summary_line(report))}</p>',
+            f'<p class="muted">{_e(overhead_line(report))}</p>' if overhead_line(report) else "",
             _counts(report)]
     if missing and pictures:
         body.append(f'<p class="note">Pictures are left out: {_e(missing)}.</p>')

@@ -15,10 +15,15 @@ import numpy as np
 
 from gradcheck_lab.case import Tolerance
 from gradcheck_lab.report.common import shown_formulas
+from gradcheck_lab.results import STATUSES as RESULT_STATUSES
 from gradcheck_lab.results import CaseReport, Finding, Mismatch, PointReport, RunReport, Verdict
+from gradcheck_lab.tolerances import ROUNDOFF_ULPS
 
 SCHEMA = "gradcheck-lab/report/v1"
-STATUSES = ("pass", "fail", "kink", "xfail", "error", "skipped")
+# the contract's summary keys in its order, then the statuses added since (v1 grows only)
+STATUSES = ("pass", "fail", "kink", "xfail", "error", "skipped",
+            *(s for s in RESULT_STATUSES if s not in ("pass", "fail", "kink", "xfail", "error",
+                                                      "skipped")))
 
 
 def to_json(report: RunReport) -> dict[str, Any]:
@@ -27,6 +32,7 @@ def to_json(report: RunReport) -> dict[str, Any]:
     summary: dict[str, Any] = {"cases": len(report.cases)}
     summary.update({status: counts[status] for status in STATUSES})
     summary["seconds"] = _float(report.seconds)
+    summary["overhead"] = {k: _float(v) for k, v in report.overhead().items()}  # an addition
     return {"schema": SCHEMA, "summary": summary, "cases": [case_json(c) for c in report.cases]}
 
 
@@ -53,6 +59,7 @@ def case_json(case: CaseReport) -> dict[str, Any]:
         "formulas": dict(shown_formulas(case)),
         "seconds": _float(case.seconds),
         "message": case.message,
+        "overhead": {k: _float(v) for k, v in case.overhead.items()},
     }
 
 
@@ -87,6 +94,8 @@ def result_json(verdict: Verdict) -> dict[str, Any]:
     # additions
     out["seconds"] = _float(result.seconds)
     out["tolerance"] = None if verdict.tolerance is None else _tolerance(verdict.tolerance)
+    if verdict.roundoff_floor and out["tolerance"] is not None:
+        out["tolerance"]["roundoff_ulps"] = ROUNDOFF_ULPS
     out["mismatch_count"] = max(verdict.mismatch_count, len(verdict.mismatches))
     out["mismatches"] = [mismatch_json(m) for m in verdict.mismatches]
     if ran and result.error_estimate is not None:

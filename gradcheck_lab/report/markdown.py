@@ -9,19 +9,28 @@ reference, got, errors, tolerance, formula, findings).
 from __future__ import annotations
 
 import re
+import textwrap
 
 from gradcheck_lab.report.common import case_errors, fmt_num, fmt_seconds, grouped_methods
-from gradcheck_lab.report.terminal import details_text, skipped_reasons, summary_line
+from gradcheck_lab.report.terminal import (
+    details_text,
+    overhead_line,
+    skipped_reasons,
+    summary_line,
+)
 from gradcheck_lab.results import CaseReport, RunReport
 
-EMOJI = {"pass": "✅", "fail": "❌", "kink": "⚠️", "xfail": "☑️", "error": "💥",
-         "skipped": "⏭️"}
+EMOJI = {"pass": "✅", "fail": "❌", "kink": "⚠️", "xfail": "☑️", "unresolved": "❔",
+         "error": "💥", "skipped": "⏭️"}
 TITLE = "gradcheck-lab"
+FOLD_WIDTH = 100
 
 
 def to_markdown(report: RunReport, title: str = TITLE) -> str:
     ok = report.exit_code == 0
     lines = [f"## {'✅' if ok else '❌'} {title}", "", f"**{summary_line(report)}**", ""]
+    if overhead_line(report):
+        lines += [f"<sub>{_html(overhead_line(report))}</sub>", ""]
     if report.cases:
         lines += ["| status | case | methods | max abs err | max rel err | time |",
                   "|---|---|---|--:|--:|--:|"]
@@ -55,7 +64,7 @@ def case_row(case: CaseReport) -> str:
 
 def case_section(case: CaseReport) -> str:
     """A ``<details>`` block with the case's discrepancy report, or "" when it simply passed."""
-    text = details_text(case)
+    text = fold(details_text(case))
     if not text:
         return ""
     where = f"{case.case.file}:{case.case.line}" if case.case.line else case.case.file
@@ -65,6 +74,20 @@ def case_section(case: CaseReport) -> str:
     is_open = " open" if case.status in ("fail", "error") else ""
     return "\n".join([f'<details{is_open} id="{anchor(case)}"><summary>{summary}</summary>', "",
                       f"{fence}text", text, fence, "", "</details>"])
+
+
+def fold(text: str, width: int = FOLD_WIDTH) -> str:
+    """Lines longer than ``width`` broken at spaces, continued 4 columns further in: a
+    code block on GitHub does not wrap, and a derivative formula runs to 240 characters."""
+    out = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip()))
+        out += textwrap.wrap(line, width, subsequent_indent=indent + "    ",
+                             break_on_hyphens=False) or [line]
+    return "\n".join(out)
 
 
 def anchor(case: CaseReport) -> str:

@@ -90,7 +90,8 @@ def element_error_svg(items: Sequence[ElementErrors]) -> str:
             else:
                 _bars(ax, item.input, got.ravel(), ref.ravel(),
                       None if bound is None else bound.ravel())
-            ax.set_title(f"d/d{item.input}", fontsize=9, loc="left")
+            ax.set_title("f (value)" if item.kind == "value" else f"d/d{item.input}",
+                         fontsize=9, loc="left")
         first = panels[0]
         fig.suptitle(f"{first.method} at point {first.point}: |got − reference| per element",
                      fontsize=10)

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from gradcheck_lab.case import Case
 from gradcheck_lab.report.common import element_label, fmt_num, function_text, method_rows
-from gradcheck_lab.report.terminal import STYLE, format_array
+from gradcheck_lab.report.terminal import STYLE, format_array, format_exact
 from gradcheck_lab.results import CaseReport
 
 MAX_SHOWN = 6  # derivative elements pretty-printed per input
@@ -106,7 +106,7 @@ def render_show(report: CaseReport, console: Console, full: bool = False) -> Non
 
 def point_table(report: CaseReport, index: int) -> Table:
     point = next(p for p in report.points if p.point.index == index)
-    at = ", ".join(f"{name} = {format_array(v)}" for name, v in point.point.values.items())
+    at = ", ".join(f"{name} = {format_exact(v)}" for name, v in point.point.values.items())
     title = f"point {index}: {at}"
     table = Table(title=escape(title), title_justify="left", header_style="bold",
                   show_edge=False, pad_edge=False)

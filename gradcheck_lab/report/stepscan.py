@@ -19,7 +19,7 @@ import numpy as np
 
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.report.common import element_label, reference_gradient
-from gradcheck_lab.results import CaseReport, PointReport
+from gradcheck_lab.results import CaseReport, PointReport, Verdict
 
 if TYPE_CHECKING:
     from gradcheck_lab.methods.fd import FlatProblem
@@ -49,6 +49,7 @@ class ElementErrors:
     got: np.ndarray
     reference: np.ndarray
     bound: np.ndarray | None  # atol + rtol * |reference|, per element
+    kind: str = "gradient"  # or "value": the function's value (an expect that quotes one)
 
 
 def _columns(grads: Mapping[str, np.ndarray], names: list[str], rows: int) -> np.ndarray:
@@ -129,7 +130,9 @@ def _label(problem: FlatProblem, k: int) -> str:
 
 
 def element_errors(report: CaseReport, limit: int = 4) -> list[ElementErrors]:
-    """For each failing or xfail method (at most ``limit``), its errors at the first such point."""
+    """For each failing or xfail method (at most ``limit``), its errors at the first such point:
+    per differentiated input, and for the function's value where that is what failed (an
+    ``expect`` that quotes a value)."""
     out: list[ElementErrors] = []
     done: set[str] = set()
     for point in report.points:
@@ -138,7 +141,7 @@ def element_errors(report: CaseReport, limit: int = 4) -> list[ElementErrors]:
             continue
         for verdict in point.verdicts:
             if verdict.status not in ("fail", "xfail") or verdict.method in done \
-                    or not verdict.result.gradient:
+                    or not (verdict.result.gradient or _value_errors(point, verdict)):
                 continue
             done.add(verdict.method)
             for name, got in verdict.result.gradient.items():
@@ -149,6 +152,21 @@ def element_errors(report: CaseReport, limit: int = 4) -> list[ElementErrors]:
                     np.asarray(verdict.tolerance.bound(reference))
                 out.append(ElementErrors(verdict.method, name, point.point.index,
                                          np.asarray(got, dtype=np.float64), reference, bound))
+            value = _value_errors(point, verdict)
+            if value is not None:
+                out.append(value)
             if len(done) >= limit:
                 return out
     return out
+
+
+def _value_errors(point: PointReport, verdict: Verdict) -> ElementErrors | None:
+    """The function's value against the reference value, when a mismatch is in the value."""
+    got, reference = verdict.result.value, point.value
+    if got is None or reference is None or np.shape(got) != np.shape(reference) \
+            or not any(m.input == "value" for m in verdict.mismatches):
+        return None
+    reference = np.asarray(reference, dtype=np.float64)
+    bound = None if verdict.tolerance is None else np.asarray(verdict.tolerance.bound(reference))
+    return ElementErrors(verdict.method, "value", point.point.index,
+                         np.asarray(got, dtype=np.float64), reference, bound, kind="value")

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from gradcheck_lab.report.common import (
@@ -22,14 +21,14 @@ from gradcheck_lab.report.common import (
     element_label,
     fmt_num,
     fmt_seconds,
-    method_rows,
     provenance_lines,
 )
+from gradcheck_lab.report.table import summary_table
 from gradcheck_lab.results import CaseReport, Mismatch, PointReport, RunReport, Verdict
 
 STYLE: Mapping[str, str] = {
     "pass": "green", "fail": "bold red", "kink": "yellow", "xfail": "cyan",
-    "error": "bold magenta", "skipped": "dim",
+    "unresolved": "blue", "error": "bold magenta", "skipped": "dim",
 }
 MAX_MISMATCHES_SHOWN = 3
 MAX_POINTS_SHOWN = 3  # failing points expanded per method
@@ -46,7 +45,7 @@ def render(report: RunReport, console: Console, verbosity: int = 0) -> None:
         console.print(summary_line(report, markup=True), highlight=False)
         return
     if report.cases and verbosity >= 0:
-        console.print(summary_table(report))
+        console.print(summary_table(report, console.width, dict(STYLE)))
     for case in report.cases:
         lines = case_details(case) if verbosity >= 0 or case.status in ("fail", "error") else []
         if lines:
@@ -61,6 +60,8 @@ def render(report: RunReport, console: Console, verbosity: int = 0) -> None:
             console.print(f"  [dim]{escape(line)}[/dim]", highlight=False, soft_wrap=True)
     console.print()
     console.print(summary_line(report, markup=True), highlight=False)
+    if overhead_line(report):
+        console.print(f"[dim]{escape(overhead_line(report))}[/dim]", highlight=False)
 
 
 def render_text(report: RunReport, width: int = 120) -> str:
@@ -87,28 +88,15 @@ def details_text(case: CaseReport) -> str:
 
 # ----------------------------------------------------------------------------- table
 
-def summary_table(report: RunReport) -> Table:
-    table = Table(show_edge=False, header_style="bold", pad_edge=False)
-    table.add_column("case", overflow="fold")
-    table.add_column("method", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("max abs err", justify="right", no_wrap=True)
-    table.add_column("max rel err", justify="right", no_wrap=True)
-    table.add_column("time", justify="right", no_wrap=True)
-    for number, case in enumerate(report.cases):
-        if number:
-            table.add_section()
-        first_cell = f"[{STYLE[case.status]}]{escape(case.case.name)}[/]"
-        rows = method_rows(case)
-        if not rows:
-            table.add_row(first_cell, "-", _status(case.status), "-", "-",
-                          fmt_seconds(case.seconds))
-            continue
-        for i, row in enumerate(rows):
-            table.add_row(first_cell if i == 0 else "", escape(row.method), _status(row.status),
-                          fmt_num(row.max_abs_error, 3), fmt_num(row.max_rel_error, 3),
-                          fmt_seconds(row.seconds))
-    return table
+def overhead_line(report: RunReport) -> str:
+    """``not in the times above: import torch 1.21s, jax compilation 0.85s``, or ``""``:
+    what the runs spent outside every method (``timing.py``), so the time column finds slow
+    cases rather than the first case to import a framework."""
+    overhead = report.overhead()
+    if not overhead:
+        return ""
+    return "not in the times above: " + ", ".join(f"{key} {fmt_seconds(seconds)}"
+                                                   for key, seconds in overhead.items())
 
 
 def summary_line(report: RunReport, markup: bool = False) -> str:
@@ -127,7 +115,7 @@ def summary_line(report: RunReport, markup: bool = False) -> str:
 def case_details(case: CaseReport) -> list[str]:
     """Markup lines describing everything in ``case`` that did not simply pass."""
     notable = [(p, v) for p in case.points for v in p.verdicts
-               if v.status in ("fail", "error", "kink", "xfail")]
+               if v.status in ("fail", "error", "kink", "xfail", "unresolved")]
     if case.status in ("pass", "skipped") and not notable and not case.findings:
         return []
     where = f"{case.case.file}:{case.case.line}" if case.case.line else case.case.file
@@ -151,7 +139,8 @@ def case_details(case: CaseReport) -> list[str]:
         if count > MAX_POINTS_SHOWN:
             lines.append(f"  ... {escape(method)} also fails at {count - MAX_POINTS_SHOWN} more "
                          f"point{'s' * (count - MAX_POINTS_SHOWN != 1)}")
-    lines.extend(grouped_lines([(p, v) for p, v in notable if v.status in ("kink", "xfail")]))
+    lines.extend(grouped_lines([(p, v) for p, v in notable
+                                if v.status in ("kink", "xfail", "unresolved")]))
     if case.findings:
         lines.append("  findings:")
         for finding in case.findings:
@@ -161,7 +150,8 @@ def case_details(case: CaseReport) -> list[str]:
 
 
 def grouped_lines(items: list[tuple[PointReport, Verdict]]) -> list[str]:
-    """kink and xfail results, one line per (status, kinks, message) listing methods and points."""
+    """kink, xfail and unresolved results, one line per (status, kinks, message) listing
+    methods and points."""
     groups: dict[tuple[str, tuple[str, ...], str], tuple[list[str], list[int]]] = {}
     for point, verdict in items:
         message = verdict.message or verdict.result.error or ""
@@ -190,7 +180,7 @@ def verdict_lines(case: CaseReport, point: PointReport, verdict: Verdict,
     lines = [head]
     if verdict.status in ("fail", "error"):
         for name, value in point.point.values.items():
-            lines.append(f"    {escape(name)} = {escape(format_array(value))}")
+            lines.append(f"    {escape(name)} = {escape(format_exact(value))}")
         if point.value is not None:
             lines.append(f"    value = {escape(format_array(point.value))}")
     if point.kinks:
@@ -201,6 +191,8 @@ def verdict_lines(case: CaseReport, point: PointReport, verdict: Verdict,
     if verdict.status == "fail" and verdict.tolerance is not None:
         tol = verdict.tolerance
         floor = f" + {fmt_num(tol.ntol, 3)} * max|ref|" if tol.ntol else ""
+        if verdict.roundoff_floor:
+            floor += " + round-off floor (ulps of each element's terms)"
         lines.append(f"    tolerance: |got - ref| <= {fmt_num(tol.atol, 3)} + "
                      f"{fmt_num(tol.rtol, 3)} * |ref|{floor}")
     if verdict.status == "fail" and verdict.mismatches:
@@ -244,6 +236,20 @@ def skipped_reasons(cases: Iterable[CaseReport]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+def format_exact(value: object) -> str:
+    """An input's value with the shortest digits that read back as the same double:
+    0.99999999 and -2.9999999 as written, never rounded to ``1.`` and ``-3.``."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "iub":
+        return np.array2string(arr, threshold=12, edgeitems=3, separator=", ") \
+            if arr.ndim else str(arr.item())
+    if arr.ndim == 0:
+        return repr(float(arr))
+    text = np.array2string(arr, threshold=12, edgeitems=3, max_line_width=100, separator=", ",
+                           formatter={"float_kind": lambda v: repr(float(v))})
+    return re.sub(r"\s*\n\s*", " ", text)
+
 
 def format_array(value: object, precision: int = 6) -> str:
     arr = np.asarray(value)

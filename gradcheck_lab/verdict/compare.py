@@ -5,9 +5,10 @@ finite, otherwise ``fd``. An element passes when
 ``|got - ref| <= atol + rtol * |ref|`` (plus finite-difference error
 estimates, see ``tolerances``). A NaN or infinity where the reference is finite
 fails. At a non-differentiable point (an op at its kink *and* one-sided
-derivatives that differ), an element passes when it lies between the one-sided
-derivatives; a method whose every element does is ``kink``, not ``fail``,
-unless the case says ``kinks: fail``.
+derivatives that differ), an element whose own one-sided derivatives differ passes when
+it lies between them; every other element is judged against the reference as anywhere
+else. A method whose every element passes and one of them on a kink is ``kink``, not
+``fail``, unless the case says ``kinks: fail``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from gradcheck_lab.tolerances import FD_ESTIMATE_FACTOR
 from gradcheck_lab.verdict.reference import (
     Evidence,
     Judging,
+    KinkInterval,
+    Measured,
     Reference,
     choose_reference,
     estimates,
@@ -33,33 +36,45 @@ MAX_MISMATCHES = 20
 
 
 def _compare(name: str, got: np.ndarray, ref: np.ndarray, bound: np.ndarray, *,
-             interval: tuple[np.ndarray, np.ndarray] | None = None,
+             absolute: np.ndarray | None = None, interval: KinkInterval | None = None,
              mask: np.ndarray | None = None) -> tuple[list[Mismatch], float, float]:
-    """Elements outside tolerance (or the kink interval); ``mask``: only these were computed."""
+    """Elements outside tolerance (or, where one-sided, the kink interval).
+
+    ``bound``: each element's tolerance (at a kink element: around the interval);
+    ``absolute``: its part that does not scale with the reference (atol, the round-off
+    floor, estimates); ``mask``: only these elements were computed. Returns the
+    mismatches and the largest absolute and relative errors, the relative one only over
+    elements whose reference is above their absolute allowance (below it the relative
+    error means nothing: 1 for a 0 where the reference is 1e-88; the absolute error tells).
+    """
     got = np.broadcast_to(np.asarray(got, dtype=np.float64), np.shape(ref))
     if mask is not None:  # unsampled elements (NaN on one side) are not compared
         got, ref = np.where(mask, got, 0.0), np.where(mask, ref, 0.0)
+    on_kink = np.zeros(np.shape(ref), dtype=bool) if interval is None else np.broadcast_to(
+        interval.one_sided, np.shape(ref))
     with np.errstate(all="ignore"):
         abs_err = np.abs(got - ref)
         rel_err = np.where(ref != 0, abs_err / np.abs(ref), np.where(abs_err == 0, 0.0, np.inf))
         same_nonfinite = ~np.isfinite(ref) & ((got == ref) | (np.isnan(got) & np.isnan(ref)))
         abs_err = np.where(same_nonfinite, 0.0, np.where(np.isnan(abs_err), np.inf, abs_err))
         rel_err = np.where(same_nonfinite, 0.0, np.where(np.isnan(rel_err), np.inf, rel_err))
-        if interval is None:
-            bad = ~(abs_err <= bound)
-        else:
-            lo, hi = interval
-            bad = ~(np.isfinite(got) & (got >= lo - bound) & (got <= hi + bound))
+        bad = ~(abs_err <= bound)
+        if interval is not None:
+            lo, hi = interval.lower, interval.upper
+            outside = ~(np.isfinite(got) & (got >= lo - bound) & (got <= hi + bound))
+            bad = np.where(on_kink, outside, bad)
     mismatches = []
     for idx in zip(*np.nonzero(bad), strict=True) if bad.ndim else ([()] if bad else []):
         idx = tuple(int(i) for i in idx)
+        kink = interval is not None and bool(on_kink[idx])
         mismatches.append(Mismatch(
             name, idx, float(ref[idx]), float(got[idx]), float(abs_err[idx]),
             float(rel_err[idx]), float(np.broadcast_to(bound, np.shape(ref))[idx]),
-            None if interval is None else float(interval[0][idx]),
-            None if interval is None else float(interval[1][idx])))
-    # the relative error is only meaningful where the reference is not 0 (there abs says it)
-    rel_seen = np.where(ref != 0, rel_err, 0.0)
+            float(interval.lower[idx]) if kink and interval is not None else None,
+            float(interval.upper[idx]) if kink and interval is not None else None))
+    allowance = np.zeros(np.shape(ref)) if absolute is None else absolute
+    meaningful = (np.abs(ref) > allowance) & ~on_kink
+    rel_seen = np.where(meaningful, rel_err, 0.0)
     return mismatches, float(np.max(abs_err, initial=0.0)), float(np.max(rel_seen, initial=0.0))
 
 
@@ -79,29 +94,72 @@ def judge(judging: Judging, result: MethodResult, reference: Reference | None) -
     mismatches: list[Mismatch] = []
     max_abs = max_rel = 0.0
     used_interval = False
+    unresolved: list[str] = []
+    own = estimates(result) if method == "fd" and result is not ref else {}
     for name, got, want in _quantities(result, ref):
         if got is None or want is None:
             continue
         bound = _bound(judging, tol, want, name, (result, reference))
-        interval = None
-        if reference.bounds is not None and name in reference.bounds:
-            interval = reference.bounds[name]
+        absolute = bound - tol.rtol * np.where(np.isfinite(want), np.abs(want), 0.0)
+        if name in own:
+            unresolved += _unresolved(name, (got, want, own[name]), bound,
+                                      _mask(name, result, ref))
+        interval = None if reference.bounds is None else reference.bounds.get(name)
+        if interval is not None and np.any(interval.one_sided):
             used_interval = True
-            bound = _bound(judging, tol, np.maximum(np.abs(interval[0]), np.abs(interval[1])),
-                           name, (result, reference))
-        found, a, r = _compare(name, got, want, bound, interval=interval,
-                                  mask=_mask(name, result, ref))
+            around = _bound(judging, tol, np.maximum(np.abs(interval.lower),
+                                                     np.abs(interval.upper)),
+                            name, (result, reference))
+            bound = np.where(interval.one_sided, around, bound)
+        found, a, r = _compare(name, got, want, bound, absolute=absolute, interval=interval,
+                               mask=_mask(name, result, ref))
         mismatches += found
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
     for name, got_p, want_p, err in _projection_pairs(result, ref):
         bound = tol.bound(want_p) + FD_ESTIMATE_FACTOR * err
-        found, a, r = _compare(name, got_p, want_p, np.asarray(bound))
+        found, a, r = _compare(name, got_p, want_p, np.asarray(bound),
+                               absolute=np.asarray(tol.atol + FD_ESTIMATE_FACTOR * err))
         mismatches += found
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
     status, message = _status(mismatches, used_interval, expect_fail, judging.kinks_fail)
-    mismatches.sort(key=lambda m: -(m.abs_error / m.bound if m.bound > 0 else np.inf))
+    if status in ("pass", "kink") and unresolved:
+        status, message = "unresolved", (
+            f"{method}'s own error estimate is as large as the derivative at "
+            f"{len(unresolved)} element(s) ({unresolved[0]}): finite differences cannot "
+            "resolve it here, so this says nothing either way")
+    # worst first: the most over its bound, then (ties: a relative error shared by every
+    # element) the largest absolute error
+    mismatches.sort(key=lambda m: (-(m.abs_error / m.bound if m.bound > 0 else np.inf),
+                                   -m.abs_error))
     return Verdict(method, status, result, tol, max_abs, max_rel,
-                   tuple(mismatches[:MAX_MISMATCHES]), len(mismatches), message)
+                   tuple(mismatches[:MAX_MISMATCHES]), len(mismatches), message,
+                   judging.roundoff_unit(method) > 0)
+
+
+def _unresolved(name: str, numbers: tuple[np.ndarray, np.ndarray, np.ndarray],
+                bound: np.ndarray, mask: np.ndarray | None) -> list[str]:
+    """Elements that pass only thanks to fd's own error estimate, an estimate as large as
+    the exact derivative there (fd at x = 1e-300: 0 +- 2e-17 for 2e-300), as labels with
+    the numbers; such a pass means nothing. Where the exact derivative is 0, fd's noise
+    within its estimate is consistent with it: a pass."""
+    got, want, est = (np.broadcast_to(np.asarray(a, dtype=np.float64), np.shape(numbers[1]))
+                      for a in numbers)
+    widened = FD_ESTIMATE_FACTOR * np.where(np.isfinite(est), est, 0.0)
+    with np.errstate(all="ignore"):
+        err = np.abs(got - want)
+        found = (err <= bound) & (err > bound - widened) & (widened >= np.abs(want)) \
+            & (want != 0)
+    if mask is not None:
+        found &= np.broadcast_to(mask, found.shape)
+    return [f"{_label(name, idx)}: exact {want[idx]:.3g}, "
+            f"fd {got[idx]:.3g} +- {widened[idx]:.2g}" for idx in zip(*np.nonzero(found),
+                                                                   strict=True)] \
+        if found.ndim else ([f"{name}: exact {float(want):.3g}, fd {float(got):.3g} +- "
+                             f"{float(widened):.2g}"] if found else [])
+
+
+def _label(name: str, index: tuple[object, ...]) -> str:
+    return name + (f"[{', '.join(str(i) for i in index)}]" if index else "")
 
 
 def _mask(name: str, result: MethodResult, ref: MethodResult) -> np.ndarray | None:
@@ -151,6 +209,9 @@ def _bound(judging: Judging, tol: Tolerance, ref: np.ndarray, name: str,
     result, reference = judged
     method = result.method
     bound = tol.bound(np.where(np.isfinite(ref), ref, 0.0))
+    unit = judging.roundoff_unit(method)
+    if unit:  # the round-off floor: ulps of the terms the element is computed from
+        bound = bound + unit * reference.floor_scale(name, ref)
     own = estimates(result) if method == "fd" else None
     for source in (reference.estimate, own):
         if source is not None and name in source:
@@ -177,18 +238,20 @@ def _status(mismatches: list[Mismatch], at_kink: bool, expect_fail: bool,
 
 
 def judge_point(judging: Judging, evidence: Evidence,
-                spread: Mapping[str, np.ndarray] | None = None) -> PointReport:
+                measured: Measured | None = None) -> PointReport:
     """Every method at one point, against the reference chosen from the evidence.
 
-    ``spread``: the point's conditioning (see ``Reference.spread``), once measured.
+    ``measured``: the terms' magnitudes and the point's conditioning (see ``Reference``),
+    once measured against the exact reference.
     """
     chosen = choose_reference(evidence.results, evidence.probe)
     bounds = kink_bounds(judging, evidence.kinks, evidence.probe)
     reference = None
     if chosen is not None:
         name, result = chosen
+        exact = measured if measured is not None and name == "sympy" else Measured()
         reference = Reference(name, result, bounds, estimates(result) if name == "fd" else None,
-                              spread if name == "sympy" else None)
+                              exact.spread, exact.magnitudes)
     verdicts = tuple(judge(judging, r, reference) for r in evidence.results.values())
     return PointReport(evidence.point, None if chosen is None else chosen[0],
                        None if chosen is None else chosen[1].value,

@@ -1,9 +1,11 @@
-"""Judging policy beyond one element: the point's conditioning, and unexpected passes.
+"""Judging policy beyond one element: round-off floors and the point's conditioning, and
+unexpected passes.
 
 ``judge_with_conditioning``: when a float method fails against the exact reference, the
-point's conditioning is measured and the point judged again with it (``tolerances``
-explains the rule). ``unexpected_passes``: a method marked ``expect: fail`` that failed
-nowhere is ``fail`` wherever it passed.
+size of each element's terms is measured and the point judged again with its round-off
+floor, then, if still failing, the point's conditioning (``tolerances`` explains both).
+``unexpected_passes``: a method marked ``expect: fail`` that failed nowhere is ``fail``
+wherever it passed.
 """
 
 from __future__ import annotations
@@ -13,31 +15,42 @@ import dataclasses
 import numpy as np
 
 from gradcheck_lab.results import PointReport, Verdict, worst
-from gradcheck_lab.tolerances import CONDITION_SAMPLES, CONDITION_ULPS
+from gradcheck_lab.tolerances import CONDITION_SAMPLES, CONDITION_ULPS, ROUNDOFF_ULPS
 from gradcheck_lab.verdict.compare import judge_point
-from gradcheck_lab.verdict.reference import Evidence, Judging
+from gradcheck_lab.verdict.reference import Evidence, Judging, Measured
 
 
 def judge_with_conditioning(judging: Judging, evidence: Evidence) -> PointReport:
-    """Judge the point; judge it again allowing for its conditioning when a float method
-    failed.
+    """Judge the point; when a float method fails against the exact reference, judge it
+    again with each element's round-off floor, then with the point's conditioning.
 
-    The conditioning is measured only then (it costs a few more exact evaluations). A
-    verdict that passes only with the allowance says so in its message.
+    Both are measured only then (each costs a few more exact evaluations); the first
+    judgement is the strictest, so a point that passes it passes them all. A verdict that
+    passes only with the conditioning allowance says so in its message.
     """
     judged = judge_point(judging, evidence)
-    failing = {v.method for v in judged.verdicts
-               if v.status in ("fail", "xfail") and not judging.is_exact(v.method)}
-    if judged.reference != "sympy" or not failing or judged.kinks:
+    # fd passing only on its own estimate may pass on the floor instead
+    failing = _failing(judging, judged, ("fail", "xfail", "unresolved"))
+    if judged.reference != "sympy" or not failing:
         return judged
+    from gradcheck_lab.verdict.roundoff import term_magnitudes
+
+    try:
+        magnitudes = term_magnitudes(judging.case, evidence.point)
+    except Exception:  # noqa: BLE001 - not measurable: normwise floors
+        magnitudes = {}
+    floored = _keep(judge_point(judging, evidence, Measured(magnitudes)), judged, failing)
+    failing = _failing(judging, floored)
+    if not failing or judged.kinks:
+        return floored
     from gradcheck_lab.methods.symbolic import conditioning
 
     try:
         spread = conditioning(judging.case, evidence.point, CONDITION_ULPS, CONDITION_SAMPLES)
-    except Exception:  # noqa: BLE001 - not measurable: the first verdicts stand
-        return judged
-    again = judge_point(judging, evidence, spread)
-    before = {v.method: v for v in judged.verdicts}
+    except Exception:  # noqa: BLE001 - not measurable: the verdicts so far stand
+        return floored
+    again = judge_point(judging, evidence, Measured(magnitudes, spread))
+    before = {v.method: v for v in floored.verdicts}
     worst_rel = max((_relative(s, ref) for n, s in spread.items()
                      for ref in [_reference_of(judged, n)] if ref is not None), default=0.0)
     verdicts = []
@@ -50,7 +63,33 @@ def judge_with_conditioning(judging: Judging, evidence: Evidence) -> PointReport
         elif v.method not in failing:
             v = before[v.method]
         verdicts.append(v)
-    return dataclasses.replace(judged, verdicts=tuple(verdicts),
+    return dataclasses.replace(floored, verdicts=tuple(verdicts),
+                               status=worst([v.status for v in verdicts]))
+
+
+def _failing(judging: Judging, judged: PointReport,
+             statuses: tuple[str, ...] = ("fail", "xfail")) -> set[str]:
+    return {v.method for v in judged.verdicts
+            if v.status in statuses and not judging.is_exact(v.method)}
+
+
+def _keep(again: PointReport, before: PointReport, methods: set[str]) -> PointReport:
+    """``again``'s verdicts for ``methods``, ``before``'s for the others; a method that
+    passes only with the round-off floor says so."""
+    earlier = {v.method: v for v in before.verdicts}
+
+    def pick(v: Verdict) -> Verdict:
+        if v.method not in methods:
+            return earlier[v.method]
+        if v.status == "pass":
+            return dataclasses.replace(v, message=(
+                f"passes within the round-off of the terms each element is computed from "
+                f"({ROUNDOFF_ULPS:g} ulps of them; without that: "
+                f"{earlier[v.method].message})"))
+        return v
+
+    verdicts = tuple(pick(v) for v in again.verdicts)
+    return dataclasses.replace(again, verdicts=verdicts,
                                status=worst([v.status for v in verdicts]))
 
 

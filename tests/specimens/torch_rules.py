@@ -1,6 +1,10 @@
-"""torch user code: piecewise-linear losses (order 2 is identically 0)."""
+"""torch user code for the regression tests of issue 10: piecewise-linear losses (order 2
+is identically 0), a kink and its near neighbour, tiny gradients and their custom rules."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -15,3 +19,73 @@ def hinge_mix(x: torch.Tensor) -> torch.Tensor:
     return (torch.relu(x).sum() + (torch.abs(x) * torch.sign(x)).sum()
             + torch.maximum(x, 0.5 * x).sum() + torch.minimum(x, 2 * x).sum()
             + torch.amax(x) - torch.amin(x))
+
+
+def _elementwise(name: str, forward: Callable[[torch.Tensor], torch.Tensor],
+                 derivative: Callable[[torch.Tensor], torch.Tensor]) -> Any:
+    """A ``torch.autograd.Function`` whose backward is ``grad * derivative(x)``."""
+
+    def fwd(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        return forward(x)
+
+    def bwd(ctx: Any, g: torch.Tensor) -> torch.Tensor:
+        (x,) = ctx.saved_tensors
+        return g * derivative(x)
+
+    return type(name, (torch.autograd.Function,),
+                {"forward": staticmethod(fwd), "backward": staticmethod(bwd)})
+
+
+# L1 plus an exponential barrier, with the subgradient sign(x) at 0: correct
+L1Exp = _elementwise("L1Exp", lambda x: x.abs() + x.exp(), lambda x: x.sign() + x.exp())
+# BUG: the barrier's derivative scaled by 1 + 1e-6
+L1ExpOff = _elementwise("L1ExpOff", lambda x: x.abs() + x.exp(),
+                        lambda x: x.sign() + x.exp() * (1 + 1e-6))
+
+
+def l1_exp(x: torch.Tensor) -> torch.Tensor:
+    return L1Exp.apply(x).sum()
+
+
+def l1_exp_off(x: torch.Tensor) -> torch.Tensor:
+    return L1ExpOff.apply(x).sum()
+
+
+# softplus with its derivative written as 1 - 1/(1 + exp(x)): algebraically sigmoid(x),
+# but 1 - 1 = 0 below x = -37 (BUG: the truth there is about exp(x), e.g. 4.2e-18 at -40)
+SoftplusNaive = _elementwise("SoftplusNaive", lambda x: torch.logaddexp(x, torch.zeros_like(x)),
+                             lambda x: 1 - 1 / (1 + torch.exp(x)))
+SoftplusGood = _elementwise("SoftplusGood", lambda x: torch.logaddexp(x, torch.zeros_like(x)),
+                            torch.sigmoid)
+
+
+def softplus_naive(x: torch.Tensor) -> torch.Tensor:
+    return SoftplusNaive.apply(x).sum()
+
+
+def softplus_good(x: torch.Tensor) -> torch.Tensor:
+    return SoftplusGood.apply(x).sum()
+
+
+LAMBDA = (1e-10, 1.0, 3.0)  # per-parameter penalty weights, one of them tiny
+
+
+class WeightedSquares(torch.autograd.Function):
+    """sum(lam * x**2) with per-parameter weights; the backward hard-codes the weights."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        return (torch.tensor(LAMBDA, dtype=x.dtype) * x * x).sum()
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> torch.Tensor:
+        (x,) = ctx.saved_tensors
+        lam = torch.tensor((1.00000001e-10, 1.0, 3.0), dtype=x.dtype)  # BUG: rel 1e-8 on lam[0]
+        return g * 2 * lam * x
+
+
+def weighted_squares(x: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
+    """The case passes ``lam`` too (held constant); the Function has its own copy."""
+    return WeightedSquares.apply(x)
