@@ -83,9 +83,11 @@ def test_sympy_exact(op: str, text: str) -> None:
         assert out.dtype == _reference(text).dtype or out.dtype.kind in "iub", text
         _check(out, text)
         return
-    assert all(isinstance(v, sp.Basic) and not v.has(sp.Float) for v in out.flat), text
-    # a DAG (expm's Horner steps share subexpressions): evaluated once per node, not as a tree
-    values = evaluate_dag(post_order(list(out.flat)), {})
+    assert all(isinstance(v, sp.Basic) for v in out.flat), text
+    # a DAG (expm's squarings share subexpressions): walked once per node, never as a tree
+    order = post_order(list(out.flat))
+    assert not any(isinstance(node, sp.Float) for node in order), text
+    values = evaluate_dag(order, {})
     rounded = np.array([float(values[v]) for v in out.flat], dtype=np.float64)
     _check(rounded.reshape(out.shape), text)
 
@@ -200,15 +202,19 @@ def test_readme_op_table_is_generated_from_the_rows() -> None:
     assert rewrite(readme) == readme, "run `make docs` to regenerate the README's op table"
 
 
+def _functions(nodes: list[sp.Basic]) -> list[sp.Basic]:
+    """The function applications (Max and Min included) among DAG nodes."""
+    return [n for n in nodes if isinstance(n, (sp.Function, sp.Max, sp.Min))]
+
+
 def _function_classes(expr: sp.Basic) -> set[type]:
-    return {type(f) for f in expr.atoms(sp.Function)} | (
-        {sp.Max} if expr.has(sp.Max) else set()) | ({sp.Min} if expr.has(sp.Min) else set())
+    return {type(f) for f in _functions(post_order([expr]))}
 
 
-def _derivative_classes(expr: sp.Basic) -> set[type]:
-    """The classes SymPy's derivatives of every function application in ``expr`` bring in."""
+def _derivative_classes(nodes: list[sp.Basic]) -> set[type]:
+    """The classes SymPy's derivatives of every function application in ``nodes`` bring in."""
     found: set[type] = set()
-    for f in expr.atoms(sp.Function):
+    for f in _functions(nodes):
         if isinstance(f, (sp.Max, sp.Min)):
             continue
         for i, arg in enumerate(f.args):
@@ -220,7 +226,8 @@ def _derivative_classes(expr: sp.Basic) -> set[type]:
 @pytest.mark.parametrize(("op", "text"), CASES, ids=IDS)
 def test_sympy_classes_have_a_high_precision_rule(op: str, text: str) -> None:
     """Every SymPy function an op builds, and every one its derivative brings in, can be
-    evaluated in mpmath (the exact method's evaluator, ``numeric.precise_eval``)."""
+    evaluated in mpmath (the exact method's evaluator, ``numeric.precise_eval``): a row of
+    MPMATH, or the class's own ``evaluate_mp`` (the eigenvalue classes, made per size)."""
     inputs: dict[str, Any] = {
         k: np.asarray([sp.Symbol(f"{k}{i}", real=True) for i in range(np.size(v))],
                       dtype=object).reshape(np.shape(v)) for k, v in INPUTS.items()}
@@ -229,8 +236,9 @@ def test_sympy_classes_have_a_high_precision_rule(op: str, text: str) -> None:
     resolver = Resolver(at)
     out = np.asarray(evaluate(_expr(text), sympy_ops.make_backend(resolver),
                               {**inputs, **_ints()}))
-    classes: set[type] = set()
-    for element in out.flat if out.dtype == object else []:
-        element = sp.sympify(element)
-        classes |= _function_classes(element) | _derivative_classes(element)
-    assert classes <= set(sympy_ops.MPMATH), classes - set(sympy_ops.MPMATH)
+    roots = [sp.sympify(element) for element in out.flat] if out.dtype == object else []
+    nodes = post_order(roots)  # the DAG once (expm's squarings share subexpressions)
+    classes = {type(f) for f in _functions(nodes)} | _derivative_classes(nodes)
+    missing = {c for c in classes if c not in sympy_ops.MPMATH and
+               not callable(getattr(c, "evaluate_mp", None))}
+    assert not missing, missing

@@ -76,14 +76,16 @@ def _tuple_output(parser: SyntaxParser, node: ast.Subscript, depth: int) -> Op |
             and call.func.id in OPS and OPS[call.func.id].outputs):
         return None
     spec = OPS[call.func.id]
+    op = parser.node(call, depth)
+    assert isinstance(op, Op)
+    if spec.single_output is not None and spec.single_output(dict(op.params)):
+        return None
     k = node.slice
     if not (isinstance(k, ast.Constant) and type(k.value) is int
             and 0 <= k.value < len(spec.outputs)):
         raise parser.fail(node, f"{spec.name}() returns ({', '.join(spec.outputs)}): pick "
                                 f"one with [0]..[{len(spec.outputs) - 1}]",
                           accepted=f"{spec.name}(...)[0]")
-    op = parser.node(call, depth)
-    assert isinstance(op, Op)
     params = tuple((key, k.value if key == "output" else value) for key, value in op.params)
     return Op(op.op, op.args, params, op.pos)
 

@@ -158,9 +158,22 @@ def eigh(a: Any, output: Any = None) -> np.ndarray:
     return per_matrix(one, a, lambda s: s[:1] if output == 0 else s)
 
 
-def singular_values(a: Any) -> np.ndarray:
+def _zeros(values: list[Any]) -> tuple[bool, ...]:
+    """Which eigenvalues of a Gram matrix are 0 at the point (below 1e-30 of the largest,
+    or of 1: the working precision is 50 digits)."""
+    scale = max([abs(v) for v in values] + [1])
+    return tuple(bool(abs(v) <= ZERO_GRAM * scale) for v in values)
+
+
+ZERO_GRAM = 1e-30
+
+
+@deciding
+def singular_values(a: Any, *, decider: Decider) -> np.ndarray:
     """Descending singular values: square roots of the eigenvalues of A^T A (m >= n) or
-    A A^T, the largest first."""
+    A A^T, the largest first. A singular value that is 0 at the point is the constant 0:
+    s(A + tE) = |t| |u^T E v| + O(t^2) there, so its symmetric derivative is 0 (the mean of
+    the one-sided ones), where sqrt's would be 0/0."""
     a = obj(a)
     m, n = a.shape[-2:]
     gram = matmul(_transpose(a), a) if m >= n else matmul(a, _transpose(a))
@@ -168,14 +181,17 @@ def singular_values(a: Any) -> np.ndarray:
 
     def one(g: Matrix) -> list[Any]:
         args = _entries(g)
-        return [power(eigenvalue(k, k - 1 - i)(*args), HALF) for i in range(k)]
+        values = [eigenvalue(k, k - 1 - i)(*args) for i in range(k)]
+        zero = decider.decide(values, _zeros)
+        return [ZERO if z else power(v, HALF) for v, z in zip(values, zero, strict=True)]
     return per_matrix(one, gram, lambda s: (k,))
 
 
 TABLE: dict[str, Callable[..., Any]] = {
     "det": det, "inv": inv, "solve": solve, "slogdet": slogdet, "cholesky": cholesky,
     "eigh": eigh, "eigvalsh": lambda a: eigh(a, output=0),
-    "svd": lambda a, compute_uv=True, output=None: singular_values(a),
+    "svd": deciding(lambda a, compute_uv=True, output=None, *, decider: singular_values(
+        a, decider=decider)),
     "svdvals": singular_values, "qr": qr, "pinv": pinv, "matrix_power": matrix_power,
     "expm": expm,
 }

@@ -42,6 +42,24 @@ def _sv_kink(args: Arrays, params: Params) -> bool:
     return _gaps(s) or bool(np.any(s <= 1e-12 * np.max(s, initial=1e-300)))
 
 
+def _eig_guard(args: Arrays, params: Params) -> np.ndarray:
+    """Which coordinate each eigenvector leans on most: it changes where two eigenvalues
+    cross (diag(x, 1) at x = 1), so finite differences stay on one side of a crossing."""
+    _, v = np.linalg.eigh(sym(args[0]))
+    return np.ravel(np.argmax(np.abs(v), axis=-2))
+
+
+def _sv_guard(args: Arrays, params: Params) -> np.ndarray:
+    """Per singular triple: where u and v lean most, and the sign of u_a v_b there (free of
+    the joint sign of u and v): it flips where a singular value passes through 0."""
+    u, _, vh = np.linalg.svd(np.real(args[0]), full_matrices=False)
+    v = np.swapaxes(vh, -1, -2)
+    a, b = np.argmax(np.abs(u), axis=-2), np.argmax(np.abs(v), axis=-2)
+    ua = np.take_along_axis(u, a[..., None, :], axis=-2)[..., 0, :]
+    vb = np.take_along_axis(v, b[..., None, :], axis=-2)[..., 0, :]
+    return np.concatenate([np.ravel(a), np.ravel(b), np.ravel(np.sign(ua * vb))])
+
+
 def _pd_side(args: Arrays, params: Params) -> np.ndarray:
     return np.sign(np.min(np.linalg.eigvalsh(sym(args[0])), axis=-1))
 
@@ -96,16 +114,17 @@ ROWS: list[OpSpec] = [
     OpSpec("eigh", 1, 1, "eigh(A)[0]: eigenvalues of (A + A^T) / 2, ascending; eigh(A)[1]: "
                          "eigenvectors (columns), each with its largest-magnitude component "
                          "positive; repeated eigenvalues are kinks", rules.eigh,
-           {"output": OUTPUT}, "linalg", kink=_eig_kink, analytic=False,
+           {"output": OUTPUT}, "linalg", kink=_eig_kink, guard=_eig_guard, analytic=False,
            outputs=("eigenvalues", "eigenvectors")),
     OpSpec("eigvalsh", 1, 1, "eigenvalues of (A + A^T) / 2, ascending", rules.eigvalsh,
-           category="linalg", kink=_eig_kink, analytic=False),
+           category="linalg", kink=_eig_kink, guard=_eig_guard, analytic=False),
     OpSpec("svd", 1, 1, "svd(A)[1] or svd(A, compute_uv=False): singular values, descending; "
                         "repeated or zero ones are kinks", rules.svd,
            {"compute_uv": Param(True, "bool"), "output": OUTPUT}, "linalg", kink=_sv_kink,
-           analytic=False, outputs=("U", "S", "Vh")),
+           guard=_sv_guard, analytic=False, outputs=("U", "S", "Vh"),
+           single_output=lambda p: not p["compute_uv"]),
     OpSpec("svdvals", 1, 1, "singular values, descending", rules.svdvals, category="linalg",
-           kink=_sv_kink, analytic=False),
+           kink=_sv_kink, guard=_sv_guard, analytic=False),
     OpSpec("qr", 1, 1, "qr(A)[0], qr(A)[1]: numpy's reduced Q and R (LAPACK's Householder "
                        "signs; they jump where a step's leading element crosses 0)", rules.qr,
            {"output": OUTPUT}, "linalg",
