@@ -62,6 +62,7 @@ CASES: list[tuple[str, str]] = [
     ("matmul", "matmul(A, A)"),
     ("transpose", "transpose(A)"), ("transpose", "transpose(B)"),
     ("transpose", "transpose(reshape(A, (3, 3, 1)), axes=(2, 0, 1))"),
+    ("transpose", "transpose(reshape(B, (2, 3, 1)), (1, 2, 0))"),
     ("outer", "outer(x, y)"), ("outer", "outer(B, x)"),
     ("trace", "trace(A)"), ("trace", "trace(B)"),
     ("det", "det(A)"), ("det", "det(A[0:2, 0:2])"),
@@ -100,6 +101,8 @@ CASES: list[tuple[str, str]] = [
     ("logaddexp", "logaddexp(x, y)"), ("logaddexp2", "logaddexp2(x, 3 * y)"),
     ("logit", "logit(p / 2)"), ("erfc", "erfc(x)"), ("erfinv", "erfinv(x / 2)"),
     ("gammaln", "gammaln(p)"), ("gammaln", "gammaln(x)"), ("digamma", "digamma(p)"),
+    ("polygamma", "polygamma(1, p)"), ("polygamma", "polygamma(0, x)"),
+    ("polygamma", "polygamma(2, A + 2)"),
     ("digamma", "digamma(x)"), ("xlogy", "xlogy(x, p)"), ("xlog1py", "xlog1py(x, p)"),
     ("sinc", "sinc(x)"), ("i0", "i0(x)"), ("i1", "i1(x)"), ("j0", "j0(x)"), ("j1", "j1(x)"),
     # activations

@@ -105,7 +105,15 @@ def test_torch(op: str, text: str) -> None:
               **{k: torch.tensor(v) for k, v in _ints().items()}}
     out = evaluate(_expr(text), torch_ops.make_backend(torch.float64), inputs)
     assert out.dtype == torch.float64 or not _floating(text), text
+    if op in TORCH_VALUE_RTOL:
+        np.testing.assert_allclose(out.numpy(), _reference(text), rtol=TORCH_VALUE_RTOL[op])
+        return
     _check(out.numpy(), text)
+
+
+# torch's own kernels that are not float64-exact: polygamma(1, x) (trigamma) is off by up
+# to 5e-10 relative (12.245364544940 for 12.245364546108 at x = 0.3)
+TORCH_VALUE_RTOL = {"polygamma": 1e-9}
 
 
 @pytest.mark.parametrize(("op", "text"), CASES, ids=IDS)

@@ -23,14 +23,13 @@ def pairs(value: Any, n: int, what: str) -> tuple[int, ...]:
     return out
 
 
-def _window_out(size: int, kernel: int, stride: int, pad: int, dilation: int,
-                ceil_mode: bool = False) -> int:
+def _window_out(size: int, kernel: int, stride: int, pad: int, dilation: int) -> int:
     span = dilation * (kernel - 1) + 1
     room = size + 2 * pad - span
     if room < 0:
         raise ShapeProblem(f"the window ({span}) is larger than the padded input "
                            f"({size + 2 * pad})")
-    return (math.ceil(room / stride) if ceil_mode else room // stride) + 1
+    return room // stride + 1
 
 
 def _check_positive(**values: tuple[int, ...]) -> None:

@@ -17,8 +17,8 @@ _NUMBERS = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW")}
 
 
 def conv(dims: int) -> Callable[..., Any]:
-    def apply(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0,
-              dilation: Any = 1, groups: int = 1) -> Any:
+    def apply(x: Any, w: Any, b: Any = None, *, stride: Any = 1,
+              padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Any:
         s, p, d = (pairs(v, dims, "") for v in (stride, padding, dilation))
         out = jax.lax.conv_general_dilated(
             x, w, window_strides=s, padding=[(q, q) for q in p], rhs_dilation=d,

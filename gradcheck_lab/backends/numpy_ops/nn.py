@@ -36,8 +36,8 @@ def _pad_spatial(x: np.ndarray, pad: tuple[int, ...], value: float) -> np.ndarra
 
 
 def conv(dims: int) -> Callable[..., np.ndarray]:
-    def apply(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0,
-              dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    def apply(x: Any, w: Any, b: Any = None, *, stride: Any = 1,
+              padding: Any = 0, dilation: Any = 1, groups: int = 1) -> np.ndarray:
         x, w = np.asarray(x), np.asarray(w)
         s, p, d = (pairs(v, dims, "") for v in (stride, padding, dilation))
         parts = windows(_pad_spatial(x, p, 0.0), tuple(w.shape[2:]), s, d)

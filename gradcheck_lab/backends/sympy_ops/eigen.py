@@ -56,10 +56,6 @@ class Eigen(sp.Function):
     index = 0
     row: int | None = None
 
-    @classmethod
-    def eval(cls, *args: Any) -> None:
-        return None  # never folded: evaluated at a point by ``evaluate_mp``
-
     def _eval_is_real(self) -> bool:
         return True
 

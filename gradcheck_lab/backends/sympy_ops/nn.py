@@ -51,10 +51,13 @@ def _out_sizes(xp: np.ndarray, kernel: tuple[int, ...], s: tuple[int, ...],
         xp.shape[2:], kernel, s, d, strict=True))
 
 
-def _window(xp: np.ndarray, head: tuple[int, int], pos: tuple[int, ...],
-            kernel: tuple[int, ...], s: tuple[int, ...], d: tuple[int, ...]
+Geometry = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]  # kernel, stride, dilation
+
+
+def _window(xp: np.ndarray, head: tuple[int, ...], pos: tuple[int, ...], geometry: Geometry
             ) -> list[tuple[tuple[int, ...], Any]]:
     """(kernel offset, element) of one window, padding left out."""
+    kernel, s, d = geometry
     out = []
     for k in itertools.product(*[range(n) for n in kernel]):
         v = xp[head + tuple(p * si + ki * di for p, si, ki, di in zip(pos, s, k, d,
@@ -65,8 +68,8 @@ def _window(xp: np.ndarray, head: tuple[int, int], pos: tuple[int, ...],
 
 
 def conv(dims: int) -> Callable[..., np.ndarray]:
-    def apply(x: Any, w: Any, b: Any = None, stride: Any = 1, padding: Any = 0,
-              dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    def apply(x: Any, w: Any, b: Any = None, *, stride: Any = 1,
+              padding: Any = 0, dilation: Any = 1, groups: int = 1) -> np.ndarray:
         x, w = obj(x), obj(w)
         s, p, d = (pairs(v, dims, "") for v in (stride, padding, dilation))
         xp, kernel = _padded(x, p), tuple(w.shape[2:])
@@ -78,7 +81,7 @@ def conv(dims: int) -> Callable[..., np.ndarray]:
             g = o // og
             for pos in np.ndindex(sizes):
                 terms = [mul(v, w[(o, c) + k]) for c in range(cg)
-                         for k, v in _window(xp, (n, g * cg + c), pos, kernel, s, d)]
+                         for k, v in _window(xp, (n, g * cg + c), pos, (kernel, s, d))]
                 total = add_all(terms) if terms else ZERO
                 out[(n, o) + pos] = total if bias is None else add(total, bias[o])
         return out
@@ -100,7 +103,7 @@ def _pool(largest: bool) -> Callable[..., np.ndarray]:
         out = np.empty(x.shape[:2] + sizes, dtype=object)
         for head in np.ndindex(x.shape[:2]):
             for pos in np.ndindex(sizes):
-                values = [v for _, v in _window(xp, head, pos, k, s, d)]
+                values = [v for _, v in _window(xp, head, pos, (k, s, d))]
                 if largest:
                     out[head + pos] = mean_of([values[i] for i in decider.decide(values, rule)])
                 else:  # zero padding counted, as torch's count_include_pad=True

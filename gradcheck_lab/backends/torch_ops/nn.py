@@ -16,7 +16,7 @@ def _pair(value: Any) -> Any:
 
 
 def _conv(fn: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
-    def apply(x: torch.Tensor, w: torch.Tensor, b: Any = None, stride: Any = 1,
+    def apply(x: torch.Tensor, w: torch.Tensor, b: Any = None, *, stride: Any = 1,
               padding: Any = 0, dilation: Any = 1, groups: int = 1) -> torch.Tensor:
         return fn(x, w, b, _pair(stride), _pair(padding), _pair(dilation), groups)
     return apply

@@ -93,8 +93,9 @@ ROWS: list[OpSpec] = [
                         "of x and the second-to-last of y", shapes.dot, category="linalg"),
     OpSpec("matmul", 2, 2, "matrix product with numpy's 1-D and batch rules; also a @ b",
            shapes.matmul, category="linalg", written="'@'"),
-    OpSpec("transpose", 1, 1, "axes permuted (reversed by default)", shapes.transpose,
-           {"axes": Param(None, "axes")}, "linalg"),
+    OpSpec("transpose", 1, 1, "axes permuted (reversed by default); transpose(x, (1, 0, 2))"
+                              " as numpy", shapes.transpose,
+           {"axes": Param(None, "axes")}, "linalg", order=("x", "axes")),
     OpSpec("outer", 2, 2, "outer product of the flattened x and y", shapes.outer,
            category="linalg"),
     OpSpec("trace", 1, 1, "sum of the offset-th diagonal (first two axes)", shapes.trace,
