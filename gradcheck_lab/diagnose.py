@@ -4,9 +4,12 @@ Each rule looks at one failing method across all points of a case, comparing
 its gradients with the reference's, and says what a person debugging it would
 want to know first: a constant factor (and whether it equals a size in the
 case: sum instead of mean?), a sign flip, a transposed Jacobian, an all-zero
-gradient (a detached graph), errors confined to some elements or some points,
-non-finite values, or relative errors so small they look like lower precision (the
-round-off of float32, float16 or bfloat16, each known by its unit round-off).
+gradient (a detached graph), a systematic relative error (a constant slightly off), a
+term of the derivative missing, doubled or off by a constant (``diagnose_terms``), a value
+that is not expr's (the code computes another function), errors confined to some elements
+or some points, non-finite values, or relative errors that look like the round-off of a
+lower precision (float32, float16 or bfloat16, each known by its unit round-off, and
+varying in sign and size as round-off does).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from gradcheck_lab.results import CaseReport, Finding, Verdict
 from gradcheck_lab.tolerances import expression_depth
 
 FAILED = ("fail", "xfail")
+GRADIENT_RIGHT = ("its gradient is expr's (a custom rule returning another primal output "
+                  "than the function?)")
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
 
@@ -66,7 +71,11 @@ def diagnose(report: CaseReport) -> list[Finding]:
         pairs = _pairs(report, method)
         if not pairs:
             continue
-        for rule in (_nan_where_zero, _nonfinite, _zero, _transpose, _ratio, _precision):
+        value = value_finding(method, report, FAILED)
+        if value is not None:
+            findings.append(value)
+        for rule in (_nan_where_zero, _nonfinite, _zero, _transpose, _ratio, _systematic,
+                     _terms, _precision):
             finding = rule(method, pairs, report)
             if finding is not None:
                 findings.append(finding)
@@ -171,18 +180,63 @@ def _ratio(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | Non
 
 def _precision(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
     worst = max((m.rel_error for p in pairs for m in p.verdict.mismatches
-                 if math.isfinite(m.rel_error)), default=math.inf)
+                 if math.isfinite(m.rel_error) and m.input != "value"), default=math.inf)
     dtype = report.case.dtype
     got = np.concatenate([p.got.ravel() for p in pairs])
+    rel = _relative_errors(pairs)
     like = roundoff_like(worst, dtype, got) if math.isfinite(worst) else None
-    if like is not None and (like.name == dtype or like.name in HALF_DTYPES):
+    # another format's round-off: its numbers exactly, or errors varying like rounding
+    if like is not None and (like.name == dtype or like.name in HALF_DTYPES) and (
+            like.name == dtype or holds(got, like.name) or _varies(rel)):
         return Finding("precision", method, _roundoff(worst, like, got, report))
     if dtype != "float64" or not 1e-12 < worst <= 1e-5:
         return None
-    hint = (" (float32 round-off is about 6e-8: a float32 step in the backward?)"
-            if worst < 100 * FLOAT32_EPS else "")
+    if not _varies(rel):
+        return Finding("precision", method, f"relative errors of at most {worst:.2g}, all of "
+                                            "one sign and of similar size: systematic, not "
+                                            "round-off (a constant slightly off?)")
+    hint = (" (float32 round-off is about 6e-8 and varies in sign and size like these: a "
+            "float32 step in the backward?)" if worst < 100 * FLOAT32_EPS else "")
     return Finding("precision", method, f"relative errors of at most {worst:.2g}: close, "
                                         f"but beyond float64 round-off{hint}")
+
+
+def _relative_errors(pairs: list[_Pair]) -> np.ndarray:
+    """(got - ref) / ref over the failing points' elements with a nonzero finite reference."""
+    got = np.concatenate([p.got.ravel() for p in pairs])
+    ref = np.concatenate([p.ref.ravel() for p in pairs])
+    keep = (ref != 0) & np.isfinite(ref) & np.isfinite(got)
+    return (got[keep] - ref[keep]) / ref[keep]
+
+
+def _varies(rel: np.ndarray) -> bool:
+    """Errors that vary in sign or size as round-off does (not one systematic offset)."""
+    nonzero = np.abs(rel[rel != 0])
+    if nonzero.size < 2:
+        return False
+    return bool(np.any(rel > 0) and np.any(rel < 0)) or float(nonzero.max()) > 3 * float(
+        nonzero.min())
+
+
+def _terms(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    from gradcheck_lab.diagnose_terms import terms_finding  # SymPy, only for a failure
+
+    errors = [(p.point, p.name, p.got - p.ref) for p in pairs]
+    return terms_finding(method, report, errors)
+
+
+def _systematic(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    """Every element off by the same small relative error: a constant, not round-off."""
+    rel = _relative_errors(pairs)
+    if rel.size < 2 or np.any(rel == 0):
+        return None
+    median = float(np.median(rel))
+    if not 1e-12 < abs(median) < 1e-3 or not np.allclose(rel, median, rtol=0.05, atol=0):
+        return None
+    return Finding("coefficient", method, f"systematic relative error {median:+.2g} in every "
+                                          f"element (got = {1 + median:.10g} x reference): a "
+                                          f"constant about {abs(median):.1g} off (a mistyped "
+                                          "coefficient, a rounded constant such as pi?)")
 
 
 def _roundoff(worst: float, like: FloatFormat, got: np.ndarray, report: CaseReport) -> str:
@@ -239,3 +293,24 @@ def _short(value: np.ndarray) -> str:
     if arr.size == 1:
         return f"{float(arr):.6g}"
     return f"array{list(arr.shape)}"
+
+
+def value_finding(method: str, report: CaseReport, failed: tuple[str, ...]) -> Finding | None:
+    """The value is not expr's: the code computes another function (its gradient may be
+    right: a custom rule returning another primal output)."""
+    bad = [(p.point.index, m) for p in report.points for v in p.verdicts
+           if v.method == method and v.status in failed for m in v.mismatches
+           if m.input == "value"]
+    if not bad:
+        return None
+    index, first = bad[0]
+    gradient_ok = not any(m.input != "value" for p in report.points for v in p.verdicts
+                          if v.method == method for m in v.mismatches)
+    where = sorted({i for i, _ in bad})
+    element = "value" + (f"[{', '.join(map(str, first.index))}]" if first.index else "")
+    text = (f"the value is not expr's at point(s) {', '.join(map(str, where[:8]))} "
+            f"({element}: reference {first.reference:.6g}, got {first.got:.6g}): the code "
+            "computes another function than expr")
+    if gradient_ok:
+        text += ", while " + GRADIENT_RIGHT
+    return Finding("value", method, text)

@@ -1,19 +1,29 @@
 """Run cases in worker processes: ``--jobs N`` in parallel, each case under a timeout.
 
-A worker that crashes (a segfault in a framework), runs out of memory or
-exceeds the per-case timeout is killed and replaced, and every other case
-still runs. The worker reports which method it is running, so the culprit is
-known: the case is run again in a fresh worker with that method marked
-``error`` (saying what happened, and where) and its other methods giving
-their results. Only when no method was running (loading a module, judging)
-does the whole case become ``error``. Workers
-are started with ``spawn`` (torch and JAX are not fork-safe) and reused
-across cases, so each imports its frameworks once.
+A worker that crashes (a segfault in a framework), runs out of memory or exceeds the
+per-case timeout is killed and replaced, and every other case still runs. The worker
+reports each step of a case before it runs (a method at a point, judging a point, the
+display-only formulas and diagnosis: ``runner.Observer``), each result once computed
+and the judged report, so the step that hung is the one blamed:
+
+* a method: the case is run again in a fresh worker with that method ``error`` (saying
+  what happened, and where) from the point it hung on; every result already computed
+  is reused, not computed again;
+* judging a point (the point's conditioning costs exact evaluations): run again, from
+  the results already computed, judged without the conditioning, and the case says so;
+* formulas or diagnosis (they only explain the verdicts): the judged report stands,
+  without them, and says so. Nothing runs again.
+
+Only when no step was running (loading a module) or the same step fails twice does
+the whole case become ``error``. Workers are started with ``spawn`` (torch and JAX are
+not fork-safe) and reused across cases, so each imports its frameworks once and keeps
+its caches (compiled JAX programs, SymPy models) from case to case.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import multiprocessing
 import time
 import traceback
@@ -23,7 +33,8 @@ from typing import Any
 
 from gradcheck_lab.case import Case
 from gradcheck_lab.options import RunOptions
-from gradcheck_lab.results import CaseReport
+from gradcheck_lab.results import CaseReport, MethodResult
+from gradcheck_lab.runner import DISPLAY_ONLY, JUDGING, PHASES, Resume
 
 Progress = Callable[[CaseReport], object]
 CASES_PER_WORKER = 40  # a worker's start-up (importing torch and JAX: ~2 s) must pay off
@@ -40,23 +51,35 @@ def auto_jobs(cases: int, cores: int) -> int:
     return max(1, min(cores, cases // CASES_PER_WORKER))
 
 
+class _Reporter:
+    """The worker's ``runner.Observer``: every step, result and judged report to the parent."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def step(self, name: str, point: int) -> None:
+        self.conn.send(("step", name, point))
+
+    def result(self, point: int, result: MethodResult) -> None:
+        self.conn.send(("result", point, result))
+
+    def judged(self, report: CaseReport) -> None:
+        self.conn.send(("judged", report))
+
+
 def _worker(conn: Connection, options: RunOptions) -> None:
     from gradcheck_lab.backends.jax_cache import own_process_cache
     from gradcheck_lab.runner import run_case
 
     own_process_cache()  # a worker process is ours (before the runner imports JAX)
-
+    reporter = _Reporter(conn)
     while True:
         item = conn.recv()
         if item is None:
             return
-        index, case, failed = item
-
-        def running(method: str, point: int) -> None:
-            conn.send(("running", method, point))
-
+        _, case, resume = item
         try:
-            report = run_case(case, options, failed=failed, notify=running)
+            report = run_case(case, options, resume=resume, observer=reporter)
             conn.send(("done", report, None))
         except Exception:  # noqa: BLE001 - reported as the case's error, the worker goes on
             conn.send(("done", None, traceback.format_exc(limit=3)))
@@ -73,9 +96,17 @@ class _Slot:
         self.process.start()
         child.close()
         self.index: int | None = None
-        self.failed: dict[str, str] = {}  # methods of this case known to crash or hang
-        self.running: tuple[str, int] | None = None  # (method, point) now running
+        self.resume = Resume()
+        self.known: dict[tuple[str, int], MethodResult] = {}  # results of this attempt
+        self.running: tuple[str, int] | None = None  # (step, point) now running
+        self.judged: CaseReport | None = None
         self.started = 0.0
+
+    def assign(self, index: int, case: Case, resume: Resume) -> None:
+        self.index, self.resume = index, resume
+        self.known, self.running, self.judged = dict(resume.known), None, None
+        self.started = time.monotonic()
+        self.conn.send((index, case, resume))
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -84,9 +115,33 @@ class _Slot:
         self.conn.close()
 
 
+def _blame(slot: _Slot, failure: str, case: Case, elapsed: float
+           ) -> tuple[CaseReport | None, Resume | None]:
+    """After a crash or hang: the final report (a display step hung, or nothing to blame),
+    or how to run the case again."""
+    if slot.running is None or slot.running[0] in slot.resume.failed:
+        return error_report(case, failure, elapsed), None
+    step, point = slot.running
+    if step in DISPLAY_ONLY and slot.judged is not None:
+        note = f"{step} {failure} (display only): the verdicts stand, without {step}"
+        message = "; ".join(m for m in (slot.judged.message, note) if m)
+        return dataclasses.replace(slot.judged, message=message), None
+    if step == JUDGING:
+        message = (f"judging point {point} {failure}: judged again without the point's "
+                   "conditioning")
+    elif step in PHASES:
+        return error_report(case, f"{failure} in {step}", elapsed), None
+    else:
+        message = (f"{failure} while running at point {point}; the case's other methods "
+                   "gave their results without it")
+    return None, Resume({**slot.resume.failed, step: message}, dict(slot.known))
+
+
 def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress | None = None,
                  starting: Callable[[Case], object] | None = None) -> list[CaseReport]:
-    """Reports in the order of ``cases``; a case whose worker dies or times out is ``error``.
+    """Reports in the order of ``cases``; a case whose worker dies or times out is ``error``
+    in the step that hung (see the module's docstring). ``starting(case)`` is called as
+    each case goes to a worker (not again when it runs again after a crash or hang).
 
     ``options.jobs`` workers (at most one per case); ``options.timeout`` seconds per case.
     With ``options.exitfirst``, the first failing case stops the run: cases still running
@@ -94,9 +149,7 @@ def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress 
     """
     timeout = options.timeout
     ctx = multiprocessing.get_context("spawn")
-    # (case index, methods known to fail on it); popped from the end
-    no_failures: dict[str, str] = {}
-    pending = [(i, no_failures) for i in range(len(cases))][::-1]
+    pending: list[tuple[int, Resume]] = [(i, Resume()) for i in range(len(cases))][::-1]
     reports: dict[int, CaseReport] = {}
     slots = [_Slot(ctx, options) for _ in range(max(1, min(options.jobs, len(cases))))]
 
@@ -115,11 +168,10 @@ def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress 
                 break  # the workers still running are stopped below
             for slot in slots:
                 if slot.index is None and pending:
-                    slot.index, slot.failed = pending.pop()
-                    slot.running, slot.started = None, time.monotonic()
-                    if starting is not None and not slot.failed:
-                        starting(cases[slot.index])
-                    slot.conn.send((slot.index, cases[slot.index], slot.failed))
+                    index, resume = pending.pop()
+                    if starting is not None and not resume.failed:
+                        starting(cases[index])
+                    slot.assign(index, cases[index], resume)
             for i, slot in enumerate(slots):
                 if slot.index is None:
                     continue
@@ -133,13 +185,17 @@ def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress 
                         failure = (f"the worker process died (exit code "
                                    f"{slot.process.exitcode}: a crash or out of memory)")
                     else:
-                        if kind == "running":
+                        if kind == "step":
                             slot.running = (message[0], message[1])
-                            continue
-                        report, trace = message
-                        finish(slot.index, report if report is not None else error_report(
-                            cases[slot.index], f"internal error: {trace}", elapsed))
-                        slot.index = None
+                        elif kind == "result":
+                            slot.known[(message[1].method, message[0])] = message[1]
+                        elif kind == "judged":
+                            slot.judged = message[0]
+                        else:
+                            report, trace = message
+                            finish(slot.index, report if report is not None else error_report(
+                                cases[slot.index], f"internal error: {trace}", elapsed))
+                            slot.index = None
                         continue
                 elif not slot.process.is_alive():
                     failure = (f"the worker process died (exit code {slot.process.exitcode}:"
@@ -147,14 +203,11 @@ def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress 
                 elif timeout is not None and elapsed > timeout:
                     failure = f"timed out after {timeout:g} s (--timeout)"
                 if failure is not None:
-                    if slot.running is not None and slot.running[0] not in slot.failed:
-                        method, point = slot.running
-                        failed = {**slot.failed,
-                                  method: f"{failure} while running at point {point}; the "
-                                          "case's other methods were run again without it"}
-                        pending.append((slot.index, failed))  # next, in a fresh worker
-                    else:
-                        finish(slot.index, error_report(cases[slot.index], failure, elapsed))
+                    final, again = _blame(slot, failure, cases[slot.index], elapsed)
+                    if final is not None:
+                        finish(slot.index, final)
+                    if again is not None:
+                        pending.append((slot.index, again))  # next, in a fresh worker
                     slot.stop()
                     slots[i] = _Slot(ctx, options)
     finally:

@@ -60,7 +60,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="methods to run on case files (default: gradcheck_methods, else "
                          "each case's own or all)")
     group.addoption("--gradcheck-strict", action="store_true", default=False,
-                    help="non-differentiable points (kinks) fail")
+                    help="non-differentiable points (kinks) fail, and built-in methods "
+                         "failing beside code on trial")
     parser.addini("gradcheck_patterns", type="args", default=list(DEFAULT_PATTERNS),
                   help="file name patterns of gradcheck-lab case files (default: "
                        + " ".join(DEFAULT_PATTERNS) + ")")

@@ -67,6 +67,9 @@ class MethodResult:
     skipped: str | None = None
     note: str = ""
     device: str | None = None  # where a framework method ran: cpu, cuda:0, ...
+    # code on trial in float16/bfloat16 run again in float32 at the same point
+    # (verdict.witness): a rule's error does not shrink with precision, round-off does
+    float32_witness: MethodResult | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,9 @@ class CaseReport:
     # seconds spent for the case outside its methods' times: "import torch", "import jax",
     # "jax compilation" (see timing.py); ``seconds`` leaves them out
     overhead: Mapping[str, float] = field(default_factory=dict)
+    # where ``seconds`` went, by step (``runner``): ``method:NAME`` (all points; without
+    # the overhead), ``judging`` (with the point's conditioning), ``formulas``, ``diagnosis``
+    timings: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,6 +157,12 @@ class RunReport:
             for key, seconds in case.overhead.items():
                 total[key] = total.get(key, 0.0) + seconds
         return dict(sorted(total.items()))
+
+    @property
+    def framework_findings(self) -> int:
+        """Built-in methods failing in cases with code on trial (``trial``): counted apart
+        from the cases' verdicts."""
+        return sum(1 for c in self.cases for f in c.findings if f.kind == "framework")
 
     @property
     def exit_code(self) -> int:

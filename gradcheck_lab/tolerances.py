@@ -38,6 +38,8 @@ format, references that are 0 (no scale for the floor: the gradient of
 ``sum(softmax(x))``), torch's logsumexp backward at inputs near 1000 (it computes
 ``exp(x - lse)`` from a rounded ``lse``) and ``(x - 1e6)**2`` in bfloat16 (the code rounds
 the constant 1e6 to 999424, the reference keeps it exact).
+Code on trial in a half-precision case is also run in float32 and judged with the
+float32 row (``verdict.witness``): a 1% error hides inside the bfloat16 rows, not there.
 ``atol`` is the dtype's smallest
 normal number: below it precision is lost to gradual underflow.
 """

@@ -64,7 +64,18 @@ def test_nonfinite_names_the_element_and_point() -> None:
     assert msg.startswith("nan at x[1] (point 0, where x = 800); the reference is 3200")
 
 
-def test_precision() -> None:
+def test_precision_that_varies_like_round_off() -> None:
+    found = _findings(_claim("2*x*s*(1 + 3.0e-8*cos(5*x))"))
+    assert found["precision"].message.startswith("relative errors of at most 2.5e-08")
+    assert "float32 round-off is about 6e-8 and varies in sign and size" in \
+        found["precision"].message
+
+
+def test_a_systematic_relative_error_is_a_coefficient_not_float32() -> None:
+    # issue 10, item 7: the same relative error everywhere is a constant, not round-off
     found = _findings(_claim("2*x*s*(1 + 3.0e-8)"))
-    assert found["precision"].message.startswith("relative errors of at most 3e-08")
-    assert "float32" in found["precision"].message
+    assert "precision" not in found
+    assert found["coefficient"].message.startswith(
+        "systematic relative error +3e-08 in every element (got = 1.00000003 x reference): a "
+        "constant about 3e-08 off")
+    assert "float32" not in found["coefficient"].message

@@ -166,9 +166,12 @@ def test_html_is_self_contained_failing_first_pictures_where_they_tell(suite: Ru
 
 def test_html_failing_case_and_escaping(failing: RunReport) -> None:
     pytest.importorskip("matplotlib")
+    from gradcheck_lab.report.html import step_tells
+
     html = to_html(failing)
     (section,) = _sections(html)
-    assert section.count("<svg") == 2  # step scan, error per element
+    assert section.count("<svg") == 1  # error per element; no step scan for a wrong claim
+    assert not step_tells(failing.cases[0])
     assert "x[1]: reference 4, got 6" in section
     assert "&lt;&amp;&gt; &quot;quoted&quot;" in section and '<&> "quoted"' not in html
 

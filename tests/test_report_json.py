@@ -35,7 +35,7 @@ points:
 """
 
 SUMMARY_KEYS = ["cases", "pass", "fail", "kink", "xfail", "error", "skipped", "unresolved",
-                "seconds", "overhead"]
+                "framework_findings", "seconds", "overhead"]
 CASE_KEYS = ["name", "file", "status", "points", "findings"]
 POINT_KEYS = ["at", "value", "status", "results"]
 RESULT_KEYS = ["method", "status", "gradient", "max_abs_error", "max_rel_error", "message"]
@@ -97,7 +97,8 @@ def test_top_level_and_summary(case: Case) -> None:
     summary = data["summary"]
     assert list(summary) == SUMMARY_KEYS
     assert summary == {"cases": 1, "pass": 0, "fail": 0, "kink": 0, "xfail": 0, "error": 1,
-                       "skipped": 0, "unresolved": 0, "seconds": 0.25, "overhead": {}}
+                       "skipped": 0, "unresolved": 0, "framework_findings": 0,
+                       "seconds": 0.25, "overhead": {}}
 
 
 def test_case_point_result_keys(case: Case) -> None:

@@ -66,6 +66,7 @@ def test_torch_globals_are_left_as_they_were() -> None:
     assert torch.get_num_threads() == threads
 
 
+@pytest.mark.slow  # a fresh interpreter importing JAX
 def test_the_compilation_cache_is_only_set_for_our_own_processes(tmp_path: object) -> None:
     given = {JAX_DIR_ENV: "/the/users/folder"}
     assert own_process_cache(given) == "/the/users/folder"

@@ -31,10 +31,14 @@ class Compiling:
 def test_compilation_is_taken_out_of_the_method_time() -> None:
     case = case_from("name: c\ninputs: {x: 1.0}\nexpr: x\n")
     overhead: dict[str, float] = {}
-    results = runner._results(case, case.points[0], [Compiling()], {}, None,  # type: ignore[list-item]
-                              overhead=overhead)
+    clock = runner._Clock()
+    accounts = runner.Accounts(runner._Notifier(None), clock, overhead)
+    results = runner._results(case, case.points[0], [Compiling()],  # type: ignore[list-item]
+                              ({}, {}), accounts)
     assert results["jax"].seconds == pytest.approx(0.25)
     assert overhead == {"jax compilation": pytest.approx(0.75)}
+    # the step's clock ran for far less than the 0.75 s of compilation it reported
+    assert clock.seconds == {"method:jax": 0.0}
 
 
 def test_overhead_is_summed_over_cases_and_shown_apart() -> None:
@@ -44,8 +48,8 @@ def test_overhead_is_summed_over_cases_and_shown_apart() -> None:
                               {"jax compilation": 0.25}))
     report = RunReport(reports, 2.5)
     assert report.overhead() == {"import torch": 1.25, "jax compilation": 0.75}
-    assert overhead_line(report) == ("not in the times above: import torch 1.25s, "
-                                     "jax compilation 750.0ms")
+    assert overhead_line(report) == ("outside the case and method times: import torch "
+                                     "1.25s, jax compilation 750.0ms")
 
 
 @pytest.mark.slow

@@ -28,15 +28,20 @@ def _case(expr: str, values: str, impls: str, methods: list[str]) -> object:
         """)
 
 
+SLOW = pytest.mark.slow  # about 4 s each: every method, order 2
+
+
 @pytest.mark.parametrize(("expr", "impls"), [
-    ("sum(abs(x))",
-     "  - {name: l1, framework: torch, function: 'tests.specimens.torch_rules:l1_penalty'}"),
-    ("sum(relu(x)) + sum(abs(x)*sign(x)) + sum(maximum(x, 0.5*x)) + sum(minimum(x, 2*x))"
-     " + max(x) - min(x)",
-     "  - {name: mix, framework: torch, function: 'tests.specimens.torch_rules:hinge_mix'}"),
-    ("sum(relu(x) + abs(x)*sign(x) + maximum(x, 0.5*x)) + max(x) - min(x)",
-     "  - {name: mix, framework: jax, function: 'tests.specimens.jax_rules:hinge_relu'}"),
-], ids=["abs-torch", "mix-torch", "mix-jax"])
+    pytest.param("sum(abs(x))", "  - {name: l1, framework: torch, function: "
+                 "'tests.specimens.torch_rules:l1_penalty'}", id="abs-torch"),
+    pytest.param("sum(relu(x)) + sum(abs(x)*sign(x)) + sum(maximum(x, 0.5*x)) + "
+                 "sum(minimum(x, 2*x)) + max(x) - min(x)",
+                 "  - {name: mix, framework: torch, function: "
+                 "'tests.specimens.torch_rules:hinge_mix'}", id="mix-torch", marks=SLOW),
+    pytest.param("sum(relu(x) + abs(x)*sign(x) + maximum(x, 0.5*x)) + max(x) - min(x)",
+                 "  - {name: mix, framework: jax, function: "
+                 "'tests.specimens.jax_rules:hinge_relu'}", id="mix-jax", marks=SLOW),
+])
 def test_every_method_gives_the_zero_hessian(expr: str, impls: str) -> None:
     name = impls.split("name: ")[1].split(",")[0]
     case = _case(expr, "[1.5, -0.7, 0.3]", impls, [*EVERY, f"impl:{name}"])

@@ -53,7 +53,8 @@ def add_parser(sub: Any) -> None:
                       help="run only shard K of N (cases sorted by name, dealt round-robin)")
     how = run.add_argument_group("how")
     how.add_argument("--strict", action="store_true",
-                     help="a result at a non-differentiable point (kink) fails the case")
+                     help="a result at a non-differentiable point (kink) fails the case, and "
+                          "so does a built-in method failing beside code on trial")
     how.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                      help="run cases in N worker processes (0: one per core; default: one "
                           "per core for large suites, else in this process)")

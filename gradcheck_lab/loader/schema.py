@@ -1,4 +1,4 @@
-"""JSON Schema (draft 2020-12) of the case format, and a starter case file.
+"""JSON Schema (draft 2020-12) of the case format (starter case files: ``templates.py``).
 
 The schema is generated from the loader's own lists where it has them
 (``CASE_FIELDS``, the name and ``module:attr`` patterns, the method registry,
@@ -210,41 +210,3 @@ def case_schema() -> dict[str, Any]:
 def schema_text() -> str:
     """The schema as the text ``gradcheck-lab schema`` prints and the repository ships."""
     return json.dumps(case_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-STARTER = """\
-# A gradcheck-lab case file. Check it with:  gradcheck-lab run {file}
-# Every field is described in the README ("Writing a case"); `gradcheck-lab schema`
-# prints the JSON Schema your editor can use to complete and check this file.
-name: {name}
-description: Mean squared error of a linear model, differentiated with respect to w.
-source: where the formula or the numbers come from (a paper, a tutorial, your code)
-inputs:
-  w: [0.5, -1.0]                                          # differentiated
-  X: {{value: [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], wrt: false}}   # held constant
-  y: {{value: [1.0, 0.0, 2.0], wrt: false}}
-  # noise: {{random: {{shape: [3], distribution: normal, seed: 0}}, wrt: false}}
-expr: mean((X @ w - y)**2)
-points:                    # more points to check; each overrides the values above
-  - {{w: [0.0, 0.0]}}
-claims:                    # hand-written gradient formulas put on trial
-  by_hand:
-    w: 2 * X.T @ (X @ w - y) / 3        # the mean divides by the 3 rows of X
-  # forgot_the_mean:
-  #   w: 2 * X.T @ (X @ w - y)
-  #   expect: fail                      # documented as wrong: reported as xfail
-# expect: {{value: 14.25, grad: {{w: [-25.0, -32.0]}}}}  # numbers quoted from a source
-# methods: [sympy, fd, claim:by_hand, expect]    # default: sympy, fd, torch, jax,
-#                                                 # every claim, and expect when given
-# dtype: float32         # torch and JAX in float32 (or float16, bfloat16); default float64
-# device: cuda           # torch and JAX on the GPU (cpu, cuda, cuda:N, auto); default cpu
-# tolerance: {{rtol: 1.0e-7}}                      # or per method: {{torch: {{rtol: 1.0e-6}}}}
-# cotangent: ones        # for a non-scalar output: check this vector-Jacobian product
-# kinks: fail            # results at non-differentiable points fail instead of 'kink'
-"""
-
-
-def starter_case(name: str, file: str, schema_ref: str | None = None) -> str:
-    """The text ``gradcheck-lab new NAME`` writes: a commented case that loads and passes."""
-    head = f"# yaml-language-server: $schema={schema_ref}\n" if schema_ref else ""
-    return head + STARTER.format(name=name, file=file)

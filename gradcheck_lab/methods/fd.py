@@ -12,18 +12,26 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from gradcheck_lab.backends.numpy_ops import make_backend
+from gradcheck_lab.backends.numpy_ops.batch import (
+    GUARD_RULES,
+    evaluate_batch,
+    looped,
+    same_guards,
+)
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.expr.evaluate import evaluate_all
 from gradcheck_lab.expr.graph import Op
 from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import point_arrays, split_hessian, timed, wants_hessian
-from gradcheck_lab.numeric.finite_diff import derivative
-from gradcheck_lab.numeric.second_difference import second_derivative
+from gradcheck_lab.numeric.finite_diff import derivative, same_signature
+from gradcheck_lab.numeric.finite_diff_batch import derivatives
+from gradcheck_lab.numeric.second_difference import hessian as fd_hessian
 from gradcheck_lab.results import MethodResult, Projection
 from gradcheck_lab.trace.call import function_of
 
@@ -32,6 +40,7 @@ FULL_MAX_ELEMENTS = 500  # above: sampled elements and random projections (docum
 SAMPLED_ELEMENTS = 32
 PROJECTIONS = 3
 HESSIAN_MAX_ELEMENTS = 60
+BATCH_ELEMENTS = 1 << 21  # array elements of one batched evaluation, all nodes together
 _BACKEND = make_backend()
 
 
@@ -100,6 +109,63 @@ class FlatProblem:
                     out = np.asarray([np.sum(np.asarray(self.case.cotangent) * out)])
             self._cache[key] = (out.ravel(), guards)
         return self._cache[key]
+
+    def probe(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """F at each row of ``points`` (P, n), and whether each row's guard signature
+        equals the centre's: one batched evaluation per chunk of rows."""
+        centre = self._both(self.x0)
+        if self.expr is None:  # code, not a graph: point by point
+            values = np.stack([self.function(p) for p in points])
+            return values, np.array([same_signature(self.guard(p), centre[1]) for p in points])
+        per_point = max(1, sum(int(np.size(v)) for v in self._nodes_at_centre().values()))
+        chunk = max(1, BATCH_ELEMENTS // per_point)
+        values = np.empty((points.shape[0], centre[0].size))
+        same = np.empty(points.shape[0], dtype=bool)
+        for start in range(0, points.shape[0], chunk):
+            block = points[start:start + chunk]
+            values[start:start + len(block)], same[start:start + len(block)] = \
+                self._probe_block(block, centre[1])
+        return values, same
+
+    def _nodes_at_centre(self) -> dict[int, np.ndarray]:
+        assert self.expr is not None
+        if not hasattr(self, "_centre_nodes"):
+            with np.errstate(all="ignore"):
+                self._centre_nodes = evaluate_all(self.expr, _BACKEND, self.base, self.held)
+        return self._centre_nodes
+
+    def _probe_block(self, block: np.ndarray, g0: tuple[np.ndarray, ...]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        size = block.shape[0]
+        inputs, start = dict(self.base), 0
+        for name, shape in zip(self.names, self.shapes, strict=True):
+            width = int(np.prod(shape)) if shape else 1
+            inputs[name] = block[:, start:start + width].reshape((size, *shape))
+            start += width
+        with np.errstate(all="ignore"):
+            assert self.expr is not None
+            nodes, batched = evaluate_batch(self.expr, inputs, frozenset(self.names), self.held)
+            root = id(self.expr.root)
+            out = nodes[root] if batched[root] else np.broadcast_to(
+                nodes[root], (size, *np.shape(nodes[root])))
+            out = np.asarray(out, dtype=np.float64).reshape(size, -1)
+            if self.case.cotangent is not None:
+                out = np.sum(np.asarray(self.case.cotangent).reshape(1, -1) * out, axis=1,
+                             keepdims=True)
+            same = np.ones(size, dtype=bool)
+            for node, reference in zip(self.guarded, g0, strict=True):
+                flags = [batched[id(a)] for a in node.args]
+                if not any(flags):
+                    continue  # the same arguments at every point as at the centre
+                guard = OPS[node.op].guard
+
+                def rule(*args: np.ndarray, guard: Any = guard, **params: Any) -> np.ndarray:
+                    return np.asarray(guard(list(args), params))
+
+                signature = GUARD_RULES.get(node.op, looped)(
+                    rule, [nodes[id(a)] for a in node.args], flags, dict(node.params))
+                same &= same_guards(reference, signature, size)
+        return out, same
 
     def function(self, x: np.ndarray) -> np.ndarray:
         return self._both(x)[0]
@@ -183,8 +249,10 @@ def differentiate(case: Case, point: Point) -> MethodResult:
     one_sided: list[int] = []
     at_kink = bool(kinks_at(case.expr, problem.base))  # none known for code
     coords, directions = _sample(case, n)
+    found = derivatives(problem.function, problem.guard, problem.probe, problem.x0, coords,
+                        at_kink=at_kink)
     for k in coords:
-        d = derivative(problem.function, problem.guard, problem.x0, k, at_kink)
+        d = found[k]
         values[:, k], errors[:, k], lower[:, k], upper[:, k] = d.value, d.error, d.lower, d.upper
         if d.stencil != "central":
             one_sided.append(k)
@@ -207,12 +275,7 @@ def differentiate(case: Case, point: Point) -> MethodResult:
     if wants_hessian(case) and n > HESSIAN_MAX_ELEMENTS:
         notes.append(f"no fd Hessian above {HESSIAN_MAX_ELEMENTS} elements")
     elif wants_hessian(case):
-        matrix, error = np.zeros((n, n)), np.zeros((n, n))
-        for i in range(n):
-            for j in range(i, n):  # symmetric: each mixed entry once
-                matrix[i, j], error[i, j] = second_derivative(problem.function, problem.guard,
-                                                              problem.x0, i, j)
-                matrix[j, i], error[j, i] = matrix[i, j], error[i, j]
+        matrix, error = fd_hessian(problem.function, problem.guard, problem.probe, problem.x0)
         hessian, hessian_error = split_hessian(case, matrix), split_hessian(case, error)
     return MethodResult(NAME, value=problem.value(), gradient=split(values),
                         error_estimate=split(errors), bounds=bounds, note="; ".join(notes),

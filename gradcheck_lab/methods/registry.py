@@ -27,6 +27,7 @@ from typing import Protocol
 
 from gradcheck_lab import devices
 from gradcheck_lab.case import Case, Claim, Implementation, Point
+from gradcheck_lab.methods.low_precision import in_float32
 from gradcheck_lab.methods.placement import labelled, on_device, placed_name, split_device
 from gradcheck_lab.names import (
     CLAIM_PREFIX,
@@ -36,6 +37,7 @@ from gradcheck_lab.names import (
     IMPL_PREFIX,
     NAME_RE,
 )
+from gradcheck_lab.precision import HALF_DTYPES
 from gradcheck_lab.results import MethodResult
 from gradcheck_lab.suggest import did_you_mean
 from gradcheck_lab.tolerances import Family
@@ -236,8 +238,14 @@ class ImplMethod:
 
         if self.impl.framework == "numpy":
             return implementations.compute(case, point, self.impl)
-        result = implementations.compute(on_device(case, self.device), point, self.impl)
-        return labelled(result, self.name, self.impl.framework, self.device)
+        placed = on_device(case, self.device)
+        result = labelled(implementations.compute(placed, point, self.impl), self.name,
+                          self.impl.framework, self.device)
+        if result is not None and case.dtype in HALF_DTYPES and result.error is None \
+                and result.skipped is None:
+            witness = implementations.compute(in_float32(placed), point, self.impl)
+            result = dataclasses.replace(result, float32_witness=witness)
+        return result
 
     def placed(self, device: str) -> Method | None:
         if self.impl.framework == "numpy":

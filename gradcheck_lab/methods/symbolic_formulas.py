@@ -93,11 +93,11 @@ def cotangent_symbols(case: Case) -> tuple[list[Any], str]:
         return [exact(w) for w in values.ravel()], ""
     name = next(n for n in ("v", "w", "u", "cot") if n not in case.input)
     index = [", ".join(map(str, i)) for i in np.ndindex(values.shape)]
-    shown = np.array2string(values, precision=4, threshold=6, edgeitems=2, separator=", ",
-                            max_line_width=10**6)
+    flat = [f"{w:.4g}" for w in values.ravel()]
+    shown = ", ".join(flat if len(flat) <= 6 else flat[:4] + ["...", flat[-1]])
     kind = f"the {case.cotangent_kind} cotangent" if case.cotangent_kind else "the cotangent"
     return ([sp.Symbol(f"{name}[{i}]") for i in index],
-            f" (with {name} = {' '.join(shown.split())}, {kind})")
+            f" (with {name} = [{shown}]{' in flat order' * (values.ndim > 1)}, {kind})")
 
 
 class LazyFormulas(Mapping[str, str]):

@@ -23,7 +23,7 @@ edge was met, so the tableau starts well inside the function's radius of
 convergence. The sweep with the smaller first step is trusted unless the larger
 one has a smaller error estimate *and* agrees with it within both estimates (a
 too-large step can alias to a consistent but wrong value). While the estimate
-stays poor, sweeps from 1000x smaller first steps follow (``_refine``).
+stays poor, sweeps from 1000x smaller first steps follow (``refine``).
 Steps are realised in floating point first, ``h' = (x + h) - x`` (Numerical
 Recipes, section 5.7), so that ``x + h'`` and
 ``x - h'`` are exact and the stencil stays symmetric: at |x| = 1e12 (ulp 1.2e-4) an
@@ -153,48 +153,18 @@ def derivative(f: Function, guard: Guard, x: Vector, k: int, at_kink: bool = Fal
     f0 = f(x)
     g0 = guard(x)
     scale = max(1.0, abs(float(x[k])))
-
-    def shifted(h: float) -> Vector:
-        xp = x.copy()
-        xp[k] += h
-        return xp
-
-    def realised(h: float) -> float:
-        return float(shifted(h)[k] - x[k])
-
-    def evaluate(h: float, reference: tuple[np.ndarray, ...]) -> np.ndarray | None:
-        xp = shifted(h)
-        if xp[k] == x[k]:
-            return None
-        with np.errstate(all="ignore"):
-            value = f(xp)
-        if not np.all(np.isfinite(value)) or not same_signature(guard(xp), reference):
-            return None
-        return value
-
-    def central(h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
-        h = symmetric_step(float(x[k]), h)
-        plus, minus = evaluate(h, g0), evaluate(-h, g0)
-        if plus is None or minus is None:
-            return None
-        width = realised(h) - realised(-h)
-        rounding = (EPS * np.abs(plus) + EPS * np.abs(minus)) / width
-        return (plus - minus) / width, rounding, width / 2
-
+    shifted, evaluate = _stencil(f, guard, x, k)
+    central = central_quotient(f, guard, x, k, g0)
+    floor = KINK_FLOOR * scale if at_kink else 0.0
     sweeps = []
-    starts = sorted({H0 * scale, H0 * log_scale(float(x[k]))})
+    starts = first_steps(float(x[k]))
     for start in starts:
-        h = first_valid(central, start, KINK_FLOOR * scale if at_kink else 0.0)
+        h = first_valid(central, start, floor)
         if h is not None:
             sweeps.append(ridders(central, h, power=2))
     if sweeps:
-        value, error = sweeps[0]
-        for other_value, other_error in sweeps[1:]:
-            take = (other_error < error) & (np.abs(other_value - value) <= other_error + error)
-            value = np.where(take, other_value, value)
-            error = np.where(take, other_error, error)
-        value, error = _refine(central, value, error, min(starts),
-                               KINK_FLOOR * scale if at_kink else 0.0)
+        value, error = combine_sweeps(sweeps)
+        value, error = refine(central, value, error, min(starts), floor)
         return Derivative(value, error, value, value, "central")
 
     sides = {}
@@ -213,34 +183,103 @@ def derivative(f: Function, guard: Guard, x: Vector, k: int, at_kink: bool = Fal
     return Derivative(mid, np.maximum.reduce(errors), lower, upper, stencil)
 
 
-def _refine(quotient: Quotient, value: np.ndarray, error: np.ndarray, start: float,
-            floor: float) -> tuple[np.ndarray, np.ndarray]:
+def first_steps(x_k: float) -> list[float]:
+    """The first steps of the central sweeps, smallest first (one when they coincide)."""
+    return sorted({H0 * max(1.0, abs(x_k)), H0 * log_scale(x_k)})
+
+
+def combine_sweeps(sweeps: list[tuple[np.ndarray, np.ndarray]]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The first sweep, replaced per element by a later one with a smaller estimate that
+    agrees with it within both estimates."""
+    value, error = sweeps[0]
+    for other_value, other_error in sweeps[1:]:
+        take = (other_error < error) & (np.abs(other_value - value) <= other_error + error)
+        value = np.where(take, other_value, value)
+        error = np.where(take, other_error, error)
+    return value, error
+
+
+def _stencil(f: Function, guard: Guard, x: Vector, k: int
+             ) -> tuple[Callable[[float], Vector],
+                        Callable[[float, tuple[np.ndarray, ...]], np.ndarray | None]]:
+    """``x`` moved along coordinate ``k``, and F there (None: not finite, or the guard
+    signature differs from ``reference``, or the step vanished in rounding)."""
+    def shifted(h: float) -> Vector:
+        xp = x.copy()
+        xp[k] += h
+        return xp
+
+    def evaluate(h: float, reference: tuple[np.ndarray, ...]) -> np.ndarray | None:
+        xp = shifted(h)
+        if xp[k] == x[k]:
+            return None
+        with np.errstate(all="ignore"):
+            value = f(xp)
+        if not np.all(np.isfinite(value)) or not same_signature(guard(xp), reference):
+            return None
+        return value
+
+    return shifted, evaluate
+
+
+def central_quotient(f: Function, guard: Guard, x: Vector, k: int,
+                     g0: tuple[np.ndarray, ...]) -> Quotient:
+    """h -> the central quotient ``(F(x + h') - F(x - h')) / 2h'`` on the realised
+    symmetric step h', its round-off level and h'; None where the stencil is invalid."""
+    shifted, evaluate = _stencil(f, guard, x, k)
+
+    def realised(h: float) -> float:
+        return float(shifted(h)[k] - x[k])
+
+    def central(h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
+        h = symmetric_step(float(x[k]), h)
+        plus, minus = evaluate(h, g0), evaluate(-h, g0)
+        if plus is None or minus is None:
+            return None
+        width = realised(h) - realised(-h)
+        rounding = (EPS * np.abs(plus) + EPS * np.abs(minus)) / width
+        return (plus - minus) / width, rounding, width / 2
+
+    return central
+
+
+def refine(quotient: Quotient, value: np.ndarray, error: np.ndarray, start: float,
+           floor: float, *, steps: int = REFINE_STEPS) -> tuple[np.ndarray, np.ndarray]:
     """Sweeps from ever smaller first steps while the error estimate is still poor.
 
     The first steps assume the function varies on the scale of max(1, |x|). One that
     varies much faster (log(1 + (x s)^2) with s = 5e5 varies on 2e-6) is never
     resolved by a tableau starting at 0.1: its estimate then stays large against
     the value (found by fuzzing: 0.055 +- 0.039 for 25942). Each refinement starts
-    ``REFINE_FACTOR`` times lower and is taken wherever its estimate is smaller.
+    ``REFINE_FACTOR`` times lower and is taken wherever its estimate is smaller
+    (``take_refined``); at most ``steps`` of them.
     """
-    for _ in range(REFINE_STEPS):
-        if not np.any(error > REFINE_REL * np.abs(value)):
+    for _ in range(steps):
+        if not needs_refining(value, error):
             break
         start /= REFINE_FACTOR
         h = first_valid(quotient, start, floor)
         if h is None:
             break
-        other_value, other_error = ridders(quotient, h, power=2)
-        # a smaller sweep is believed where it agrees with the coarser result, or where
-        # that result is hopeless (its estimate over 1% of its value): steps below the
-        # function's resolution (x + 1e11 moves in steps of 1.5e-5) give a flat tableau,
-        # 0 with a tiny estimate, which must not replace a sound coarse value
-        hopeless = error > REFINE_HOPELESS * np.abs(value)
-        agrees = np.abs(other_value - value) <= error + other_error
-        take = (other_error < error) & (hopeless | agrees)
-        value = np.where(take, other_value, value)
-        error = np.where(take, other_error, error)
+        value, error = take_refined(value, error, *ridders(quotient, h, power=2))
     return value, error
+
+
+def needs_refining(value: np.ndarray, error: np.ndarray) -> bool:
+    return bool(np.any(error > REFINE_REL * np.abs(value)))
+
+
+def take_refined(value: np.ndarray, error: np.ndarray, other_value: np.ndarray,
+                 other_error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A smaller sweep is believed where its estimate is smaller and it agrees with the
+    coarser result, or where that result is hopeless (its estimate over 1% of its value):
+    steps below the function's resolution (x + 1e11 moves in steps of 1.5e-5) give a flat
+    tableau, 0 with a tiny estimate, which must not replace a sound coarse value."""
+    hopeless = error > REFINE_HOPELESS * np.abs(value)
+    agrees = np.abs(other_value - value) <= error + other_error
+    take = (other_error < error) & (hopeless | agrees)
+    return np.where(take, other_value, value), np.where(take, other_error, error)
 
 
 def first_valid(quotient: Quotient, h: float, floor: float = 0.0) -> float | None:

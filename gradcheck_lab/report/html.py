@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from gradcheck_lab.names import CLAIM_PREFIX, EXPECT_METHOD
 from gradcheck_lab.report.common import (
     case_errors,
     fmt_num,
@@ -26,7 +27,7 @@ from gradcheck_lab.report.common import (
     method_rows,
     shown_formulas,
 )
-from gradcheck_lab.report.markdown import anchor
+from gradcheck_lab.report.markdown import anchor, fold
 from gradcheck_lab.report.terminal import (
     details_text,
     overhead_line,
@@ -116,10 +117,15 @@ def _counts(report: RunReport) -> str:
 
 
 def step_tells(case: CaseReport) -> bool:
-    """Whether the step-size plot says something about ``case``: it fails or errors, or its
-    finite differences did not simply pass or stood in for the exact reference."""
+    """Whether the step-size plot says something about ``case``: its finite differences did
+    not simply pass or stood in for the exact reference, or a computed derivative (torch,
+    JAX, an implementation, the complex step) fails or errors, where finite differences
+    are the second witness. A wrong claim formula or a wrong quoted number (``expect``)
+    owes nothing to step sizes: there the plot is left out."""
     fd = [v.status for p in case.points for v in p.verdicts if v.method == "fd"]
-    return (case.status in ("fail", "error") or any(s not in ("pass", "skipped") for s in fd)
+    computed = [v for p in case.points for v in p.verdicts if v.status in ("fail", "error")
+                and not v.method.startswith(CLAIM_PREFIX) and v.method != EXPECT_METHOD]
+    return (bool(computed) or any(s not in ("pass", "skipped") for s in fd)
             or any(p.reference == "fd" for p in case.points))
 
 
@@ -159,7 +165,7 @@ def case_section(case: CaseReport, draw: bool = True, step: bool = True) -> str:
     if text:
         is_open = " open" if case.status in ("fail", "error") else ""
         parts.append(f"<details{is_open}><summary>discrepancy report</summary>"
-                     f"<pre>{_e(text)}</pre></details>")
+                     f"<pre>{_e(fold(text))}</pre></details>")
     formulas = shown_formulas(case)
     if formulas:
         parts.append("<details><summary>symbolic derivatives</summary><pre>"

@@ -31,6 +31,7 @@ def to_json(report: RunReport) -> dict[str, Any]:
     counts = report.counts()
     summary: dict[str, Any] = {"cases": len(report.cases)}
     summary.update({status: counts[status] for status in STATUSES})
+    summary["framework_findings"] = report.framework_findings  # counted apart (trial.py)
     summary["seconds"] = _float(report.seconds)
     summary["overhead"] = {k: _float(v) for k, v in report.overhead().items()}  # an addition
     return {"schema": SCHEMA, "summary": summary, "cases": [case_json(c) for c in report.cases]}
@@ -58,6 +59,7 @@ def case_json(case: CaseReport) -> dict[str, Any]:
         "method_status": dict(case.method_status),
         "formulas": dict(shown_formulas(case)),
         "seconds": _float(case.seconds),
+        "timings": {step: _float(seconds) for step, seconds in case.timings.items()},
         "message": case.message,
         "overhead": {k: _float(v) for k, v in case.overhead.items()},
     }

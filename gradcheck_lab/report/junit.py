@@ -66,7 +66,7 @@ def testcase(case: CaseReport) -> ET.Element:
     elif case.status == "unresolved":
         out.insert(0, "unresolved: passes; a method could not resolve the derivative (its "
                       "own error estimate is as large as the derivative)")
-    if case.status in ("xfail", "kink", "unresolved") and text:
+    if case.status not in ("fail", "error") and text:  # passing, with something to say
         out.append(text)
     skips = skipped_reasons([case])
     if skips:

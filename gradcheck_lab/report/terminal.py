@@ -89,13 +89,14 @@ def details_text(case: CaseReport) -> str:
 # ----------------------------------------------------------------------------- table
 
 def overhead_line(report: RunReport) -> str:
-    """``not in the times above: import torch 1.21s, jax compilation 0.85s``, or ``""``:
+    """``outside the case and method times: import torch 1.21s, jax compilation 0.85s``,
+    or ``""``:
     what the runs spent outside every method (``timing.py``), so the time column finds slow
     cases rather than the first case to import a framework."""
     overhead = report.overhead()
     if not overhead:
         return ""
-    return "not in the times above: " + ", ".join(f"{key} {fmt_seconds(seconds)}"
+    return "outside the case and method times: " + ", ".join(f"{key} {fmt_seconds(seconds)}"
                                                    for key, seconds in overhead.items())
 
 
@@ -107,6 +108,9 @@ def summary_line(report: RunReport, markup: bool = False) -> str:
             text = f"{counts[status]} {status}"
             parts.append(f"[{STYLE[status]}]{text}[/]" if markup and counts[status] else text)
     n = len(report.cases)
+    apart = report.framework_findings
+    if apart:  # built-in methods failing beside code on trial: counted apart
+        parts.append(f"{apart} framework finding{'s' if apart != 1 else ''}")
     return f"{n} case{'s' if n != 1 else ''}: {', '.join(parts)} in {report.seconds:.2f}s"
 
 

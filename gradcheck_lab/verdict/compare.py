@@ -19,7 +19,7 @@ import numpy as np
 
 from gradcheck_lab.case import Tolerance
 from gradcheck_lab.results import MethodResult, Mismatch, PointReport, Status, Verdict, worst
-from gradcheck_lab.tolerances import FD_ESTIMATE_FACTOR
+from gradcheck_lab.tolerances import FD_ESTIMATE_FACTOR, expression_depth
 from gradcheck_lab.verdict.reference import (
     Evidence,
     Judging,
@@ -31,6 +31,7 @@ from gradcheck_lab.verdict.reference import (
     hessian_key,
     kink_bounds,
 )
+from gradcheck_lab.verdict.witness import float32_failure
 
 MAX_MISMATCHES = 20
 
@@ -122,6 +123,12 @@ def judge(judging: Judging, result: MethodResult, reference: Reference | None) -
         mismatches += found
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
     status, message = _status(mismatches, used_interval, expect_fail, judging.kinks_fail)
+    if status == "pass":  # code on trial in half precision, run again in float32
+        failure = float32_failure(result.float32_witness, ref, judging.case.dtype,
+                                  expression_depth(judging.case.expr))
+        if failure is not None:
+            status, message = ("xfail", f"fails as expected (expect: fail): {failure}") \
+                if expect_fail else ("fail", failure)
     if status in ("pass", "kink") and unresolved:
         status, message = "unresolved", (
             f"{method}'s own error estimate is as large as the derivative at "

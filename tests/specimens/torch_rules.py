@@ -89,3 +89,61 @@ class WeightedSquares(torch.autograd.Function):
 def weighted_squares(x: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
     """The case passes ``lam`` too (held constant); the Function has its own copy."""
     return WeightedSquares.apply(x)
+
+
+def _gelu_tanh_backward(sqrt_2_over_pi: float) -> Callable[[torch.Tensor], torch.Tensor]:
+    """GELU's tanh form, d/dx of 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2/pi),
+    written out by hand; ``sqrt_2_over_pi`` is the constant in the inner derivative."""
+
+    def derivative(x: torch.Tensor) -> torch.Tensor:
+        t = torch.tanh(0.7978845608028654 * (x + 0.044715 * x**3))
+        inner = sqrt_2_over_pi * (1 + 3 * 0.044715 * x**2)
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * inner
+
+    return derivative
+
+
+def _gelu_tanh(x: torch.Tensor) -> torch.Tensor:
+    return torch.nn.functional.gelu(x, approximate="tanh")
+
+
+GeluGood = _elementwise("GeluGood", _gelu_tanh, _gelu_tanh_backward(0.7978845608028654))
+# BUG: 0.79788456 typed as 0.79788536 in the inner derivative (relative 1.0e-6)
+GeluTypo = _elementwise("GeluTypo", _gelu_tanh, _gelu_tanh_backward(0.79788536))
+
+
+def gelu_good(x: torch.Tensor) -> torch.Tensor:
+    return GeluGood.apply(x).sum()
+
+
+def gelu_typo(x: torch.Tensor) -> torch.Tensor:
+    return GeluTypo.apply(x).sum()
+
+
+# x tanh(x) (a "tanh-gated" unit) with the product rule cut short: the backward keeps
+# tanh(x) and drops x (1 - tanh(x)**2) (BUG)
+GatedCut = _elementwise("GatedCut", lambda x: x * torch.tanh(x), torch.tanh)
+
+
+def gated_cut(x: torch.Tensor) -> torch.Tensor:
+    return GatedCut.apply(x).sum()
+
+
+class SqrtRatio(torch.autograd.Function):
+    """x / (1 + sqrt(x)) for x >= 0, its derivative simplified by hand to
+    (1 + sqrt(x) / 2) / (1 + sqrt(x))**2, finite at 0 (correct code)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        return x / (1 + torch.sqrt(x))
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> torch.Tensor:
+        (x,) = ctx.saved_tensors
+        r = torch.sqrt(x)
+        return g * (1 + r / 2) / (1 + r) ** 2
+
+
+def sqrt_ratio(x: torch.Tensor) -> torch.Tensor:
+    return SqrtRatio.apply(x).sum()
