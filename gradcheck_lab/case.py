@@ -140,13 +140,15 @@ class Traced:
     at each point (by point index; points whose traces are the same graph share one
     object); empty when the reference is numeric, and then ``unmapped`` says why (the
     operations the graph cannot express). ``notes``: what the trace met on its way
-    (branches taken at the point, loops unrolled, float32 rounding inside).
+    (branches taken at the point, loops unrolled, float32 rounding inside). ``invalid``: a
+    reference whose gradient cuts could not be traced has no numeric stand-in either.
     """
 
     source: str
     expressions: Mapping[int, Expression] = field(default_factory=dict)
     unmapped: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    invalid: str = ""  # why even the numeric reference would be wrong (then fd refuses)
 
     @property
     def exact(self) -> bool:

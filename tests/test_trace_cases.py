@@ -100,6 +100,29 @@ def test_a_wrong_surrogate_backward_is_caught_against_the_reference(tmp_path: Pa
     assert "traced formula: v1 = minimum(1.0, maximum(-1.0, x))" in text
 
 
+def test_a_reference_with_cuts_that_cannot_be_traced_has_no_numeric_stand_in(
+        tmp_path: Path) -> None:
+    module = STE + """
+    def untraceable(x):  # fft: not mapped; the cut makes differences of the value wrong
+        c = jnp.clip(x, -1.0, 1.0) + 0.0 * jnp.fft.fft(x).real
+        return c + jax.lax.stop_gradient(jnp.sign(x) - c)
+    """
+    (report,) = verify(_case(tmp_path, """\
+        name: ste
+        inputs: {x: [0.4, -0.3, 1.7, -2.5]}
+        cotangent: ones
+        methods: [sympy, fd, impl:ste]
+        reference: {framework: jax, function: "ste:untraceable"}
+        implementations:
+          - {name: ste, framework: jax, function: "ste:forward"}
+        """, module)).cases
+    assert report.status == "error"
+    assert report.method_status["fd"] == "error"
+    fd = next(v for v in report.points[0].verdicts if v.method == "fd")
+    assert "cuts gradients (stop_gradient, detach) and could not be traced" in str(
+        fd.result.error)
+
+
 def test_without_expr_the_case_needs_code_to_trace(tmp_path: Path) -> None:
     path = write(tmp_path, "case.yaml", """\
         name: nothing

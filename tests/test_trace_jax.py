@@ -16,10 +16,10 @@ jnp = pytest.importorskip("jax.numpy")
 lax = jax.lax
 
 
-def traced(fn, **values):  # type: ignore[no-untyped-def]
+def traced(fn, keep_cuts=False, **values):  # type: ignore[no-untyped-def]
     code = Implementation("f", "jax", "t:f", "function", callable=fn)
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
-    return trace_point(code, arrays, list(arrays))
+    return trace_point(code, arrays, list(arrays), keep_cuts)
 
 
 def test_formulas_read_like_hand_written_ones() -> None:
@@ -86,11 +86,24 @@ def test_cond_takes_the_branch_of_the_point_and_loops_unroll() -> None:
     np.testing.assert_allclose(_value(t, r=[1.0, 2.0, 3.0]), [2.75, 3.5, 3.0])
 
 
-def test_stop_gradient_is_kept_and_element_moves_are_resolved_at_the_point() -> None:
-    t = traced(lambda x: x + lax.stop_gradient(jnp.sign(x) - x), x=[0.4, -2.0])
-    assert t.expression is not None and t.expression.text == "x + stop_gradient(sign(x) - x)"
+def test_gradient_cuts_belong_to_the_reference_not_to_code_on_trial() -> None:
+    ste = lambda x: x + lax.stop_gradient(jnp.sign(x) - x)  # noqa: E731
+    on_trial = traced(ste, x=[0.4, -2.0])
+    assert on_trial.expression is not None and on_trial.expression.text == "x + (sign(x) - x)"
+    assert any(n.startswith("a gradient cut (stop_gradient, detach)") for n in on_trial.notes)
+    reference = traced(ste, keep_cuts=True, x=[0.4, -2.0])
+    assert reference.expression is not None
+    assert reference.expression.text == "x + stop_gradient(sign(x) - x)"
+    # JAX's own cuts (the max shift of log_softmax) change no derivative: no note
+    quiet = traced(lambda x: jnp.sum(jax.nn.log_softmax(x)), x=[0.4, -2.0])
+    assert quiet.notes == ()
+
+
+def test_element_moves_map_onto_the_language_where_it_has_them() -> None:
     t = traced(lambda x: jnp.sort(x)[::-1][:2] * 3.0, x=[0.2, 0.9, -1.0])
-    assert t.expression is not None and t.expression.text == "[x[1], x[0]] * 3.0"
+    assert t.expression is not None
+    assert t.expression.text == "flip(sort(x, axis=0), axis=0)[:2] * 3.0"
+    np.testing.assert_allclose(_value(t, x=[0.2, 0.9, -1.0]), [2.7, 0.6])
 
 
 def test_the_traced_graph_parses_back_to_the_same_function() -> None:

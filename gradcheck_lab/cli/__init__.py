@@ -1,6 +1,7 @@
 """Command line: parse arguments, call the library, print, exit code. Thin on purpose.
 
-One module per subcommand (``run``, ``show``, ``validate``, ``schema``, ``new``), each
+One module per subcommand (``run``, ``show``, ``validate``, ``schema``, ``new``,
+``trace``), each
 with ``add_parser(subparsers)`` and ``main(args) -> exit code``: a new subcommand is a
 module and a row in ``COMMANDS``. ``gradcheck-lab``, ``python -m gradcheck_lab`` and
 ``python -m gradcheck_lab.cli`` all land in :func:`main`.
@@ -8,7 +9,8 @@ module and a row in ``COMMANDS``. ``gradcheck-lab``, ``python -m gradcheck_lab``
 Exit codes of ``run``: 0 when no case is ``fail`` or ``error``; 1 when one is;
 2 when a case file is invalid or the command line (or ``[tool.gradcheck-lab]``) is
 wrong: every problem is printed, nothing is run, never a traceback. ``show``,
-``validate``, ``schema`` and ``new`` exit 0 or 2.
+``validate``, ``schema`` and ``new`` exit 0 or 2; ``trace`` exits 0 when the formula
+was recovered, 1 when an operation could not be mapped, 2 for a wrong command line.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from gradcheck_lab.errors import UsageError
 
 # subcommand -> module gradcheck_lab.cli.<module>, in the order `--help` lists them
 COMMANDS = {"run": "run_command", "show": "show_command", "validate": "validate_command",
-            "schema": "schema_command", "new": "new_command"}
+            "schema": "schema_command", "new": "new_command", "trace": "trace_command"}
 
 __all__ = ["COMMANDS", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "PROG", "build_parser", "main",
            "parse_methods", "parse_shard", "select_shard"]

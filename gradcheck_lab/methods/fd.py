@@ -60,6 +60,8 @@ class FlatProblem:
                    if self.names else np.zeros(0))
         self.expr = case.expr
         # no expression: the function's own code, in float64 (a numeric reference of code)
+        if case.expr is None and case.traced is not None and case.traced.invalid:
+            raise ValueError(case.traced.invalid)
         self.code = function_of(case) if case.expr is None else None
         self.guarded = [n for n in self.ops() if OPS[n.op].guard is not None]
         self._cache: dict[bytes, tuple[np.ndarray, tuple[np.ndarray, ...]]] = {}

@@ -245,7 +245,8 @@ def central_quotient(f: Function, guard: Guard, x: Vector, k: int,
 
 
 def refine(quotient: Quotient, value: np.ndarray, error: np.ndarray, start: float,
-           floor: float, *, steps: int = REFINE_STEPS) -> tuple[np.ndarray, np.ndarray]:
+           floor: float, *, steps: int = REFINE_STEPS, disputed: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Sweeps from ever smaller first steps while the error estimate is still poor.
 
     The first steps assume the function varies on the scale of max(1, |x|). One that
@@ -253,8 +254,10 @@ def refine(quotient: Quotient, value: np.ndarray, error: np.ndarray, start: floa
     resolved by a tableau starting at 0.1: its estimate then stays large against
     the value (found by fuzzing: 0.055 +- 0.039 for 25942). Each refinement starts
     ``REFINE_FACTOR`` times lower and is taken wherever its estimate is smaller
-    (``take_refined``); at most ``steps`` of them.
+    (``take_refined``); at most ``steps`` of them. ``disputed``: the disagreements kept
+    values survived so far (when a batched refinement continues here).
     """
+    disputed = np.zeros_like(error) if disputed is None else disputed
     for _ in range(steps):
         if not needs_refining(value, error):
             break
@@ -262,8 +265,10 @@ def refine(quotient: Quotient, value: np.ndarray, error: np.ndarray, start: floa
         h = first_valid(quotient, start, floor)
         if h is None:
             break
-        value, error = take_refined(value, error, *ridders(quotient, h, power=2))
-    return value, error
+        value, error, disputed = take_refined(value, error, *ridders(quotient, h, power=2),
+                                              disputed)
+    # a kept value's estimate grows to the largest disagreement it survived: honest
+    return value, np.maximum(error, disputed)
 
 
 def needs_refining(value: np.ndarray, error: np.ndarray) -> bool:
@@ -271,15 +276,26 @@ def needs_refining(value: np.ndarray, error: np.ndarray) -> bool:
 
 
 def take_refined(value: np.ndarray, error: np.ndarray, other_value: np.ndarray,
-                 other_error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                 other_error: np.ndarray, disputed: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A smaller sweep is believed where its estimate is smaller and it agrees with the
     coarser result, or where that result is hopeless (its estimate over 1% of its value):
     steps below the function's resolution (x + 1e11 moves in steps of 1.5e-5) give a flat
-    tableau, 0 with a tiny estimate, which must not replace a sound coarse value."""
+    tableau, 0 with a tiny estimate, which must not replace a sound coarse value.
+
+    Where the coarser value is kept although the smaller sweep claims more accuracy and
+    disagrees beyond both estimates, one of the two aliased (a first step too large for the
+    function's curvature, or steps below its resolution), and which cannot be told here:
+    ``disputed`` (returned updated) holds the largest such disagreement per element, which
+    the kept value's estimate grows to in the end (``refine``)."""
     hopeless = error > REFINE_HOPELESS * np.abs(value)
-    agrees = np.abs(other_value - value) <= error + other_error
-    take = (other_error < error) & (hopeless | agrees)
-    return np.where(take, other_value, value), np.where(take, other_error, error)
+    gap = np.abs(other_value - value)
+    agrees = gap <= error + other_error
+    better = other_error < error
+    take = better & (hopeless | agrees)
+    disputed = np.where(take, 0.0, np.where(better, np.maximum(disputed, gap), disputed))
+    return (np.where(take, other_value, value), np.where(take, other_error, error),
+            disputed)
 
 
 def first_valid(quotient: Quotient, h: float, floor: float = 0.0) -> float | None:

@@ -186,17 +186,19 @@ def derivatives(f: Function, guard: Guard, probe: Probe, x: Vector, coords: Sequ
     g0 = guard(x) if todo else ()
     for k in todo:
         value, error = state[k]
+        disputed = np.zeros_like(error)
         previous = starts[k]
         for r, (start, result) in enumerate(rounds[k]):
             if not needs_refining(value, error) or start < floors[k]:
                 break
             if result is None:  # its first step needs the search: continue point by point
                 value, error = refine(central_quotient(f, guard, x, k, g0), value, error,
-                                      previous, floors[k], steps=REFINE_STEPS - r)
+                                      previous, floors[k], steps=REFINE_STEPS - r,
+                                      disputed=disputed)
                 break
-            value, error = take_refined(value, error, *result)
+            value, error, disputed = take_refined(value, error, *result, disputed)
             previous = start
-        state[k] = (value, error)
+        state[k] = (value, np.maximum(error, disputed))
     for k, (value, error) in state.items():
         out[k] = Derivative(value, error, value, value, "central")
     return {k: out[k] for k in coords}

@@ -23,6 +23,7 @@ from gradcheck_lab.trace.core import Core, Unmapped, Value
 __all__ = ["Builder", "Unmapped", "Value"]
 
 MAX_PICKED_ELEMENTS = 1024  # elements an element move (gather, sort) may write out one by one
+FEW_PICKED = 16  # above this, a pick is one take_along_axis where the language has it
 
 
 class Builder(Core):
@@ -108,6 +109,9 @@ class Builder(Core):
         block = self._block(sources, starts, index)
         if block is not None:
             return block
+        if index.size > FEW_PICKED and "take_along_axis" in OPS and (
+                len(sources) == 1 or "concatenate" in OPS):
+            return self._taken(sources, index)
         if index.size > MAX_PICKED_ELEMENTS:
             raise Unmapped(what, f"moves {index.size} elements (more than "
                                  f"{MAX_PICKED_ELEMENTS} are not written out one by one)")
@@ -120,6 +124,15 @@ class Builder(Core):
         if index.ndim == 0:
             return items[0]
         return self.reshape(self.op("stack", *items), index.shape)
+
+    def _taken(self, sources: Sequence[Value], index: np.ndarray) -> Value:
+        """A large pick as one ``take_along_axis`` of the flattened sources (the positions
+        a constant array), rather than element by element."""
+        flat = [self.reshape(s, (int(np.prod(s.shape)),)) for s in sources]
+        joined = flat[0] if len(flat) == 1 else self.op("concatenate", *flat, axis=0)
+        positions = self.constant(index.reshape(-1).astype(np.int64))
+        taken = self.op("take_along_axis", joined, positions, axis=0)
+        return self.reshape(taken, index.shape)
 
     def _block(self, sources: Sequence[Value], starts: np.ndarray, index: np.ndarray
                ) -> Value | None:
@@ -159,7 +172,7 @@ class Builder(Core):
         if target.kind == "f" and v.dtype.kind == "b" and "where" in OPS:
             one, zero = self.constant(1.0), self.constant(0.0)
             return self.op("where", v, one, zero, dtype=target)
-        if not v.varies:
-            return self.constant(v.array().astype(target), pinned=v.pinned)
+        if not v.varies:  # integers of the inputs (labels, counts of a mask): at the point
+            return self.constant(v.array().astype(target), pinned=v.pinned or not v.constant)
         raise Unmapped("convert_element_type", f"{v.dtype} to {target} of a differentiated "
                                                "value")

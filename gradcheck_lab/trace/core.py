@@ -50,7 +50,8 @@ class Value:
     """A traced value: its shape and dtype in the user's framework, its graph node (None for
     a constant, written out only when an op needs it) and ``data``, the node's value at the
     point; ``data`` may have a smaller shape that broadcasts to ``shape`` (a lazy
-    broadcast). ``varies``: it depends on a differentiated input. ``pinned``: a constant
+    broadcast). ``varies``: a floating value that depends on a differentiated input
+    (integers and booleans, comparisons included, never vary). ``pinned``: a constant
     taken at the point from something that depends on the inputs (a comparison, an
     argmax): piecewise constant, so exact at the point, but only there."""
 
@@ -77,12 +78,36 @@ class Value:
 class Core:
     """Graph nodes and values of one trace at one point (composites: ``builder.Builder``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_cuts: bool = False) -> None:
+        self.keep_cuts = keep_cuts
+        self.cut_kept = False  # a gradient cut on an input-dependent value is in the graph
         self._ops: dict[tuple[Any, ...], Op] = {}
         self._consts: dict[tuple[Any, ...], Node] = {}
         self._inputs: dict[str, Input] = {}
         self.shapes: dict[int, tuple[int, ...]] = {}  # id(node) -> shape of its value
         self.notes: list[str] = []
+
+    def cut(self, v: Value, library: bool) -> Value:
+        """A gradient cut (``stop_gradient``, ``.detach()``) of ``v``.
+
+        In code on trial, a cut belongs to its backward (what is checked), not to the
+        function: the definition is the forward's value, so the cut reads as the identity
+        (a detached term that should not be is then found). In a ``reference:`` (the
+        surrogate forward of a straight-through estimator) the cut is the intended
+        gradient and stays (``keep_cuts``). ``library``: a cut made inside the framework's
+        own functions (the max shift of ``log_softmax``), which changes no derivative."""
+        if not v.varies:
+            return v
+        if self.keep_cuts:
+            self.cut_kept = True
+            return self.op("stop_gradient", v)
+        if not library:
+            self.note("a gradient cut (stop_gradient, detach) of a value that depends on "
+                      "the inputs reads as the identity: the reference is the derivative of "
+                      "the forward's value, the cut is part of what is checked (give the "
+                      "function as reference: when the cut is intended, as in a "
+                      "straight-through estimator)")
+        return v
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -177,7 +202,9 @@ class Core:
         nodes = tuple((self.node(a) if lazy else self.full(a)) for a in args)
         node = self.intern(name, nodes, params)
         self.shapes[id(node)] = tuple(data.shape)
-        return Value(shape, out_dtype, data, node, any(a.varies for a in args))
+        # an integer or boolean result (a comparison) has derivative 0: it does not vary
+        varies = out_dtype.kind in "fc" and any(a.varies for a in args)
+        return Value(shape, out_dtype, data, node, varies)
 
     def intern(self, name: str, args: tuple[Node, ...],
                 params: tuple[tuple[str, Any], ...]) -> Op:

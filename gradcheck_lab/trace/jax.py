@@ -35,9 +35,10 @@ CALLS = ("jit", "pjit", "closed_call", "core_call", "remat", "remat2", "checkpoi
 VALUE_ORDERED = ("sort", "top_k")  # element moves that depend on the values themselves
 
 
-def record(fn: Callable[..., Any], values: Mapping[str, np.ndarray], wrt: Sequence[str]
-           ) -> Recording:
-    """Trace ``fn(**values)`` at the point; ``wrt``: the differentiated inputs."""
+def record(fn: Callable[..., Any], values: Mapping[str, np.ndarray], wrt: Sequence[str],
+           keep_cuts: bool = False) -> Recording:
+    """Trace ``fn(**values)`` at the point; ``wrt``: the differentiated inputs;
+    ``keep_cuts``: gradient cuts are part of the function (``Builder.cut``)."""
     import jax
     import jax.numpy as jnp
 
@@ -46,11 +47,12 @@ def record(fn: Callable[..., Any], values: Mapping[str, np.ndarray], wrt: Sequen
     def flat(*args: Any) -> Any:
         return fn(**dict(zip(names, args, strict=True)))
 
-    builder = Builder()
+    builder = Builder(keep_cuts)
     with jax.enable_x64(True):
         arrays = [jnp.asarray(values[n]) for n in names]
         closed = jax.make_jaxpr(flat)(*arrays)
-        real = flat(*arrays)
+        # the function's own value: its jaxpr run by JAX (no second Python trace)
+        real = jax.core.eval_jaxpr(closed.jaxpr, closed.consts, *arrays)[0]
         if len(closed.jaxpr.outvars) != 1:
             raise Unmapped("output", f"the function returns {len(closed.jaxpr.outvars)} "
                                      "arrays; one is checked")
@@ -101,15 +103,20 @@ class _Interpreter:
                     for o in _bind(eqn, [v.array() for v in ins])]
         if name == "cond":
             return self.cond(p, ins)
+        if name == "stop_gradient":
+            return [self.b.cut(ins[0], library=_from_library(eqn))]
         if name in ("while", "scan"):
             return self.while_loop(p, ins) if name == "while" else self.scan(eqn, ins)
         try:
-            if name in SELECTIONS:
-                return self.select(eqn, ins)
             handler = TABLE.get(name)
-            if handler is None:
-                raise Unmapped(name)
-            out = handler(self.b, ins, dict(p))
+            try:
+                if handler is None:
+                    raise Unmapped(name)
+                out = handler(self.b, ins, dict(p))
+            except Unmapped:
+                if name not in SELECTIONS:
+                    raise
+                return self.select(eqn, ins)  # an element move: resolved at the point
             return out if isinstance(out, list) else [out]
         except Unmapped as missing:
             real = _bind(eqn, [v.array() for v in ins])
@@ -197,6 +204,16 @@ class _Interpreter:
         order = _bind(eqn, [v.array() for v in ins[:keys]] + [positions],
                       {**p, "num_keys": keys})[-1]
         return [self.b.pick([v], order, name) for v in ins]
+
+
+def _from_library(eqn: Any) -> bool:
+    """The equation was made by JAX's own code (the caller of ``lax.stop_gradient``)."""
+    traceback = getattr(eqn.source_info, "traceback", None)
+    frames = list(traceback.frames) if traceback is not None else []
+    for before, frame in zip(frames, frames[1:], strict=False):
+        if before.function_name == "stop_gradient":
+            return "/jax/_src/" in frame.file_name.replace("\\", "/")
+    return False
 
 
 def _moved_operands(name: str, count: int) -> set[int]:

@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.trace.builder import Builder, Unmapped, Value
+from gradcheck_lab.trace.conv import conv2d
 
 Handler = Callable[[Builder, list[Value], dict[str, Any]], "Value | list[Value]"]
 
@@ -31,18 +33,20 @@ UNARY: dict[str, str] = {
     "cosh": "cosh", "sqrt": "sqrt", "abs": "abs", "sign": "sign", "asinh": "arcsinh",
     "acosh": "arccosh", "atanh": "arctanh", "cbrt": "cbrt", "erfc": "erfc",
     "erf_inv": "erfinv", "lgamma": "gammaln", "digamma": "digamma", "floor": "floor",
-    "ceil": "ceil", "stop_gradient": "stop_gradient",
+    "ceil": "ceil",
 }
 BINARY: dict[str, str] = {
     "add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "max": "maximum",
     "min": "minimum", "atan2": "arctan2",
 }
-COMPARISONS: dict[str, str] = {"eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt",
-                               "ge": "ge"}
+COMPARISONS: dict[str, str] = {
+    "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
+    "ge": "greater_equal", "and": "logical_and", "or": "logical_or", "xor": "logical_xor"}
 REDUCTIONS: dict[str, str] = {"reduce_sum": "sum", "reduce_max": "max", "reduce_min": "min",
                               "reduce_prod": "prod"}
 IDENTITIES = ("copy", "copy_p", "sharding_constraint", "reduce_precision")
 # element moves, resolved at the point by running the primitive on element positions
+# (when the row below, if any, finds no op of the language for them)
 SELECTIONS = ("gather", "rev", "concatenate", "dynamic_slice", "sort", "pad", "scatter",
               "top_k", "dynamic_update_slice")
 
@@ -63,10 +67,11 @@ def _reduce(op: str) -> Handler:
     return lambda b, ins, p: b.op(op, ins[0], axis=axis_param(p["axes"], len(ins[0].shape)))
 
 
-def axis_param(axes: Any, ndim: int) -> int | tuple[int, ...] | None:
-    """Reduced axes as a person writes them: None for all, one int for one."""
+def axis_param(axes: Any, ndim: int, none_for_all: bool = True
+               ) -> int | tuple[int, ...] | None:
+    """Axes as a person writes them: None for all (``none_for_all``), one int for one."""
     axes = tuple(sorted(int(a) % max(ndim, 1) for a in axes))
-    if axes == tuple(range(ndim)):
+    if axes == tuple(range(ndim)) and none_for_all:
         return None
     return axes[0] if len(axes) == 1 else axes
 
@@ -88,9 +93,9 @@ def _exp2(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
 
 
 def _round(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
-    if int(p["rounding_method"]) != 1:
+    if int(p["rounding_method"]) != 1:  # numpy's round (the language's) is half to even
         raise Unmapped("round", "rounding half away from zero (rounding_method=0)")
-    return b.op("round", ins[0])
+    return b.op("round", ins[0], decimals=0)
 
 
 def _select_n(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
@@ -105,7 +110,32 @@ def _select_n(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
 
 def _clamp(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
     lo, x, hi = ins
+    if "clip" in OPS:
+        return b.op("clip", x, lo, hi)
     return b.op("minimum", b.op("maximum", x, lo), hi)
+
+
+def _rev(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
+    return b.op("flip", ins[0], axis=axis_param(p["dimensions"], len(ins[0].shape), False))
+
+
+def _concatenate(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
+    return b.op("concatenate", *ins, axis=int(p["dimension"]))
+
+
+def _sort(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
+    if len(ins) != 1:
+        raise Unmapped("sort", "several operands (an argsort)")
+    return b.op("sort", ins[0], axis=int(p["dimension"]))
+
+
+def _pad(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
+    x, fill = ins
+    config = [tuple(int(v) for v in c) for c in p["padding_config"]]
+    if not fill.constant or any(lo < 0 or hi < 0 or inner for lo, hi, inner in config):
+        raise Unmapped("pad", "interior, negative or non-constant padding")
+    return b.op("pad", x, pad_width=tuple((lo, hi) for lo, hi, _ in config),
+                constant_values=float(fill.data))
 
 
 def _convert(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
@@ -181,11 +211,13 @@ def _slice(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
     return b.getitem(ins[0], index)
 
 
-def _cumsum(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
-    x, axis = ins[0], int(p["axis"])
-    if p.get("reverse"):
-        raise Unmapped("cumsum", "reverse=True")
-    return b.op("cumsum", x, axis=axis)
+def _cumulative(op: str) -> Handler:
+    def row(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
+        x, axis = ins[0], int(p["axis"])
+        if not p.get("reverse"):
+            return b.op(op, x, axis=axis)
+        return b.op("flip", b.op(op, b.op("flip", x, axis=axis), axis=axis), axis=axis)
+    return row
 
 
 def _identity(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
@@ -202,14 +234,11 @@ def _conv(b: Builder, ins: list[Value], p: dict[str, Any]) -> Value:
     if (len(x.shape) != 4 or any(d != 1 for d in p["lhs_dilation"])
             or p["batch_group_count"] != 1):
         raise Unmapped("conv_general_dilated", "only 2-D convolutions without input dilation")
-    pads = [tuple(int(v) for v in pair) for pair in p["padding"]]
-    if any(lo != hi for lo, hi in pads):
-        raise Unmapped("conv_general_dilated", f"asymmetric padding {pads}")
+    pads = [(int(lo), int(hi)) for lo, hi in p["padding"]]
     xt = b.transpose(x, tuple(dn.lhs_spec))
     wt = b.transpose(w, tuple(dn.rhs_spec))
-    y = b.op("conv2d", xt, wt, stride=tuple(p["window_strides"]),
-             padding=tuple(lo for lo, _ in pads), dilation=tuple(p["rhs_dilation"]),
-             groups=int(p["feature_group_count"]))
+    y = conv2d(b, xt, wt, stride=tuple(p["window_strides"]), padding=pads,
+               dilation=tuple(p["rhs_dilation"]), groups=int(p["feature_group_count"]))
     return b.transpose(y, tuple(int(i) for i in np.argsort(dn.out_spec)))
 
 
@@ -223,6 +252,8 @@ TABLE: dict[str, Handler] = {
     "round": _round, "select_n": _select_n, "clamp": _clamp,
     "convert_element_type": _convert, "broadcast_in_dim": _broadcast_in_dim,
     "reshape": _reshape, "squeeze": _squeeze, "expand_dims": _expand_dims,
-    "transpose": _transpose, "dot_general": _dot_general, "cumsum": _cumsum, "slice": _slice,
+    "transpose": _transpose, "dot_general": _dot_general, "slice": _slice,
+    "cumsum": _cumulative("cumsum"), "cumprod": _cumulative("cumprod"), "rev": _rev,
+    "concatenate": _concatenate, "sort": _sort, "pad": _pad,
     "optimization_barrier": _optimization_barrier, "conv_general_dilated": _conv,
 }

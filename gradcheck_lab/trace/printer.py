@@ -44,10 +44,13 @@ def number(value: int | float) -> str:
     return repr(value)
 
 
-def formula(root: Node, taken: Iterable[str] = ()) -> Formula:
+def formula(root: Node, taken: Iterable[str] = (), min_named: int = MIN_NAMED_CHARS
+            ) -> Formula:
+    """The graph at ``root`` as text; ``taken``: names that bindings may not use;
+    ``min_named``: how long a shared subexpression must be to be named."""
     order = topological(root)
     uses: Counter[int] = Counter(id(a) for n in order if isinstance(n, Op) for a in n.args)
-    printer = _Printer(set(taken) | RESERVED_NAMES)
+    printer = _Printer(set(taken) | RESERVED_NAMES, min_named)
     for node in order:
         printer.visit(node, shared=uses[id(node)] > 1)
     text, _ = printer.texts[id(root)]
@@ -55,15 +58,17 @@ def formula(root: Node, taken: Iterable[str] = ()) -> Formula:
 
 
 class _Printer:
-    def __init__(self, taken: set[str]) -> None:
+    def __init__(self, taken: set[str], min_named: int) -> None:
         self.taken = taken
+        self.min_named = min_named
         self.texts: dict[int, tuple[str, int]] = {}
         self.bindings: list[tuple[str, str]] = []
         self.count = 0
 
     def visit(self, node: Node, shared: bool) -> None:
         text, prec = self.write(node)
-        if shared and isinstance(node, Op) and len(text) >= MIN_NAMED_CHARS:
+        if shared and isinstance(node, Op) and len(text) >= self.min_named and not (
+                node.op in ("getitem", "T") and isinstance(node.args[0], (Input, Const))):
             name = self.fresh()
             self.bindings.append((name, text))
             text, prec = name, ATOM
@@ -103,6 +108,8 @@ class _Printer:
             return "[" + ", ".join(self.arg(a, 0) for a in args) + "]", ATOM
         spec = OPS[node.op]
         parts = [self.arg(a, 0) for a in args]
+        if spec.sequence:  # the arrays as a list first: concatenate([a, b], axis=0)
+            parts = ["[" + ", ".join(parts) + "]"]
         given = dict(node.params)
         for key in spec.static_positional:
             parts.append(static(given.pop(key)))

@@ -42,8 +42,10 @@ _NUMPY = make_backend()
 
 
 def trace_point(code: Implementation, values: Mapping[str, np.ndarray],
-                wrt: Collection[str]) -> PointTrace:
-    """The code's function traced at one point (never raises for the code's faults)."""
+                wrt: Collection[str], keep_cuts: bool = False) -> PointTrace:
+    """The code's function traced at one point (never raises for the code's faults);
+    ``keep_cuts``: the code defines the intended gradient (a ``reference``), so its
+    gradient cuts are part of the function (``Builder.cut``)."""
     from gradcheck_lab.trace.core import Unmapped
 
     try:
@@ -52,7 +54,7 @@ def trace_point(code: Implementation, values: Mapping[str, np.ndarray],
             from gradcheck_lab.trace import jax as tracer
         else:
             from gradcheck_lab.trace import torch as tracer  # type: ignore[no-redef]
-        recording = tracer.record(fn, values, tuple(wrt))
+        recording = tracer.record(fn, values, tuple(wrt), keep_cuts)
     except Unmapped as missing:
         return PointTrace(None, None, np.array(np.nan), (str(missing),))
     except Exception as exc:  # noqa: BLE001 - the user's code raised: numeric, then reported
@@ -75,7 +77,8 @@ def resolve(case: Case, points: Sequence[Point]) -> Case:
 
 def _traced(case: Case, code: Implementation, points: Sequence[Point]) -> Case:
     wrt = [spec.name for spec in case.wrt]
-    traces = [trace_point(code, dict(p.values), wrt) for p in points]
+    cuts = code is case.reference  # a reference's gradient cuts are the intended gradient
+    traces = [trace_point(code, dict(p.values), wrt, cuts) for p in points]
     unmapped = tuple(dict.fromkeys(u for t in traces for u in t.unmapped))
     notes = list(dict.fromkeys(n for t in traces for n in t.notes))
     float32 = refuses_float64(traces[0].value)
@@ -86,7 +89,12 @@ def _traced(case: Case, code: Implementation, points: Sequence[Point]) -> Case:
         for point, t in zip(points, traces, strict=True):
             assert t.expression is not None and t.formula is not None
             expressions[point.index] = shared.setdefault(t.formula.text, t.expression)
-    traced = Traced(describe(code), expressions, unmapped, tuple(notes))
+    invalid = ""
+    if unmapped and any(t.cut_kept for t in traces):
+        invalid = (f"{describe(code)} cuts gradients (stop_gradient, detach) and could not "
+                   "be traced; finite differences of it would give the derivative of its "
+                   "value, not the gradient it defines, so there is no valid reference")
+    traced = Traced(describe(code), expressions, unmapped, tuple(notes), invalid)
     shape = tuple(np.shape(traces[0].value))
     changes: dict[str, object] = {"traced": traced, "output_shape": shape,
                                   "expr": expressions.get(points[0].index)}

@@ -51,6 +51,7 @@ class PointTrace:
     value: np.ndarray
     unmapped: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    cut_kept: bool = False  # the function cuts gradients of input-dependent values
 
     @property
     def exact(self) -> bool:
@@ -63,9 +64,10 @@ def finish(recording: Recording, inputs: Mapping[str, np.ndarray]) -> PointTrace
     notes = tuple(b.notes)
     real = np.asarray(recording.real, dtype=np.float64)
     if recording.unmapped:
-        return PointTrace(None, None, real, recording.unmapped, notes)
+        return PointTrace(None, None, real, recording.unmapped, notes, b.cut_kept)
     if not out.floating:
-        return PointTrace(None, None, real, (f"output ({out.dtype} values)",), notes)
+        return PointTrace(None, None, real, (f"output ({out.dtype} values)",), notes,
+                          b.cut_kept)
     root = b.full(out)
     shown = formula(root, taken=inputs)
     expression = placed(root, shown)
@@ -75,8 +77,9 @@ def finish(recording: Recording, inputs: Mapping[str, np.ndarray]) -> PointTrace
     rtol = FLOAT32_RTOL if rounded else VALUE_RTOL
     problem = _disagreement(got, real, rtol) or _moved(recording, expression, inputs, rtol)
     if problem:
-        return PointTrace(None, shown, real, (f"the traced graph ({problem})",), notes)
-    return PointTrace(expression, shown, real, (), notes)
+        return PointTrace(None, shown, real, (f"the traced graph ({problem})",), notes,
+                          b.cut_kept)
+    return PointTrace(expression, shown, real, (), notes, b.cut_kept)
 
 
 def _moved(recording: Recording, expression: Expression, inputs: Mapping[str, np.ndarray],

@@ -27,15 +27,16 @@ from gradcheck_lab.trace.torch_state import Call, Tensors, snap
 from gradcheck_lab.trace.torch_table import apply
 
 
-def record(fn: Callable[..., Any], values: Mapping[str, np.ndarray], wrt: Sequence[str]
-           ) -> Recording:
-    """Trace ``fn(**values)`` at the point; ``wrt``: the differentiated inputs."""
+def record(fn: Callable[..., Any], values: Mapping[str, np.ndarray], wrt: Sequence[str],
+           keep_cuts: bool = False) -> Recording:
+    """Trace ``fn(**values)`` at the point; ``wrt``: the differentiated inputs;
+    ``keep_cuts``: gradient cuts are part of the function (``Builder.cut``)."""
     import torch
 
     calls, out, inputs = _run(fn, values)
     if not isinstance(out, torch.Tensor):
         raise Unmapped("output", f"the function returned {type(out).__name__}, not a tensor")
-    state = Tensors(Builder())
+    state = Tensors(Builder(keep_cuts))
     for name, tensor in inputs.items():
         state.add_input(name, snap(tensor), name in wrt)
     for call in calls:

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.trace.builder import Unmapped, Value
+from gradcheck_lab.trace.conv import conv2d
 from gradcheck_lab.trace.torch_state import Call, TArg, Tensors
 
 Row = Callable[[Tensors, Call], "Value | list[Value]"]
@@ -97,9 +99,22 @@ def _masked_fill(t: Tensors, c: Call) -> Value:
 def _softmax(t: Tensors, c: Call) -> Value:
     x = t.value(c.args[0])
     axis = int(c.args[1]) % len(x.shape)
-    if c.name.startswith("_log_softmax") or c.name.startswith("log_softmax"):
-        return t.b.op("sub", x, t.b.op("logsumexp", x, axis=axis, keepdims=True))
-    return t.b.op("softmax", x, axis=axis)
+    if not (c.name.startswith("_log_softmax") or c.name.startswith("log_softmax")):
+        return t.b.op("softmax", x, axis=axis)
+    if "log_softmax" in OPS:
+        return t.b.op("log_softmax", x, axis=axis)
+    return t.b.op("sub", x, t.b.op("logsumexp", x, axis=axis, keepdims=True))
+
+
+def _concatenate(t: Tensors, c: Call) -> Value:
+    items = [t.value(a) for a in c.args[0]]
+    return t.b.op("concatenate", *items, axis=int(_arg(c, 1, "dim", 0)) % len(items[0].shape))
+
+
+def _flip(t: Tensors, c: Call) -> Value:
+    x = t.value(c.args[0])
+    dims = tuple(sorted(int(d) % len(x.shape) for d in c.args[1]))
+    return t.b.op("flip", x, axis=dims[0] if len(dims) == 1 else dims)
 
 
 def _layer_norm(t: Tensors, c: Call) -> list[Value]:
@@ -212,7 +227,7 @@ def _act(t: Tensors, c: Call) -> Value:
     if c.name == "gelu":
         return t.b.op("gelu", x, approximate=_arg(c, 1, "approximate", "none"))
     if c.name == "silu":
-        return t.b.op("mul", x, t.b.op("sigmoid", x))
+        return t.b.op("silu", x) if "silu" in OPS else t.b.op("mul", x, t.b.op("sigmoid", x))
     if c.name == "mish":
         return t.b.op("mul", x, t.b.op("tanh", softplus(t, x, 1.0, 20.0)))
     raise Unmapped(f"aten.{c.name}")
@@ -247,7 +262,7 @@ def _conv(t: Tensors, c: Call) -> Value:
     stride, padding, dilation, transposed = c.args[3:7]
     if transposed or len(x.shape) != 4:
         raise Unmapped("aten.convolution", "only 2-D convolutions, not transposed")
-    y = t.b.op("conv2d", x, w, stride=tuple(stride), padding=tuple(padding),
+    y = conv2d(t.b, x, w, stride=tuple(stride), padding=[(int(p), int(p)) for p in padding],
                dilation=tuple(dilation), groups=int(c.args[8]))
     if bias is None:
         return y
@@ -262,6 +277,7 @@ COMPOSITES: dict[str, Row] = {
     "var": _variance, "std": _variance, "var_mean": _variance, "gelu": _act, "silu": _act,
     "mish": _act, "log_sigmoid_forward": _log_sigmoid,
     "copy": _copy, "stack": _stack, "argmax": _integers, "argmin": _integers,
+    "cat": _concatenate, "concat": _concatenate, "flip": _flip,
     "convolution": _conv, "cumsum": lambda t, c: t.b.op(
         "cumsum", t.value(c.args[0]), axis=int(c.args[1]) % len(c.args[0].shape)),
 }

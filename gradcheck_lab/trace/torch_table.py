@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from gradcheck_lab.expr.ops import OPS
 from gradcheck_lab.trace.builder import Unmapped, Value
 from gradcheck_lab.trace.torch_moves import COMPOSITES, MOVES, moved
 from gradcheck_lab.trace.torch_state import Call, TArg, Tensors
@@ -34,7 +35,9 @@ UNARY = {"neg": "neg", "exp": "exp", "log": "log", "log1p": "log1p", "expm1": "e
          "digamma": "digamma"}
 BINARY = {"mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",
           "minimum": "minimum", "atan2": "arctan2", "fmax": "maximum", "fmin": "minimum"}
-COMPARE = {"eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge"}
+COMPARE = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
+           "gt": "greater", "ge": "greater_equal", "logical_and": "logical_and",
+           "logical_or": "logical_or", "logical_xor": "logical_xor"}
 REDUCE = {"sum": "sum", "mean": "mean", "amax": "max", "amin": "min", "prod": "prod",
           "logsumexp": "logsumexp", "nansum": "sum"}
 IDENTITY = {"clone", "contiguous", "alias", "lift_fresh", "view_as", "positive",
@@ -72,14 +75,17 @@ def apply(t: Tensors, call: Call) -> None:
         # values at this point
         pinned = any(v.pinned or not v.constant for v in values)
         results = [t.b.constant(o.value, pinned=pinned) for o in outs]
-    elif base in MOVES:
-        results = moved(t, call)
     else:
         row = TABLE.get(base) or COMPOSITES.get(base)
-        if row is None:
-            raise Unmapped(f"aten.{name}")
-        out = row(t, call)
-        results = out if isinstance(out, list) else [out]
+        try:
+            if row is None:
+                raise Unmapped(f"aten.{name}")
+            out = row(t, call)
+            results = out if isinstance(out, list) else [out]
+        except Unmapped:
+            if base not in MOVES:
+                raise
+            results = moved(t, call)  # an element move: resolved at the point
     _bind(t, call, outs, results)
 
 
@@ -176,6 +182,8 @@ def _clamp(t: Tensors, c: Call) -> Value:
         lo, hi = None, arg(c, 1, "max")
     if c.name.startswith("hardtanh"):
         lo, hi = arg(c, 1, "min_val", -1.0), arg(c, 2, "max_val", 1.0)
+    if "clip" in OPS and lo is not None and hi is not None:
+        return t.b.op("clip", x, t.value(lo, x.dtype), t.value(hi, x.dtype))
     if lo is not None:
         x = t.b.op("maximum", x, t.value(lo, x.dtype))
     if hi is not None:
@@ -231,7 +239,7 @@ def _to_copy(t: Tensors, c: Call) -> Value:
 
 
 def _detach(t: Tensors, c: Call) -> Value:
-    return t.b.op("stop_gradient", _x(t, c))
+    return t.b.cut(_x(t, c), library=False)
 
 
 def _matmul(t: Tensors, c: Call) -> Value:

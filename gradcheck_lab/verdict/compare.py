@@ -13,6 +13,7 @@ else. A method whose every element passes and one of them on a kink is ``kink``,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import numpy as np
@@ -260,6 +261,13 @@ def judge_point(judging: Judging, evidence: Evidence,
         reference = Reference(name, result, bounds, estimates(result) if name == "fd" else None,
                               exact.spread, exact.magnitudes)
     verdicts = tuple(judge(judging, r, reference) for r in evidence.results.values())
+    if chosen is None and evidence.probe is not None and evidence.probe.error is not None:
+        # the reference itself failed (a function given by code that cannot be
+        # differentiated): an error, never a quiet skip
+        verdicts = tuple(dataclasses.replace(v, status="error", message=f"no reference: fd "
+                                             f"failed: {evidence.probe.error}")
+                         if v.status == "skipped" and v.result.skipped is None else v
+                         for v in verdicts)
     return PointReport(evidence.point, None if chosen is None else chosen[0],
                        None if chosen is None else chosen[1].value,
                        worst([v.status for v in verdicts]), verdicts,
