@@ -42,6 +42,8 @@ def record(fn: Callable[..., Any], values: Mapping[str, np.ndarray], wrt: Sequen
     import jax
     import jax.numpy as jnp
 
+    from gradcheck_lab.trace.jax_eval import evaluate
+
     names = list(values)
 
     def flat(*args: Any) -> Any:
@@ -52,7 +54,7 @@ def record(fn: Callable[..., Any], values: Mapping[str, np.ndarray], wrt: Sequen
         arrays = [jnp.asarray(values[n]) for n in names]
         closed = jax.make_jaxpr(flat)(*arrays)
         # the function's own value: its jaxpr run by JAX (no second Python trace)
-        real = jax.core.eval_jaxpr(closed.jaxpr, closed.consts, *arrays)[0]
+        real = evaluate(closed.jaxpr, closed.consts, arrays)[0]
         if len(closed.jaxpr.outvars) != 1:
             raise Unmapped("output", f"the function returns {len(closed.jaxpr.outvars)} "
                                      "arrays; one is checked")
