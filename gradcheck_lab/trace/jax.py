@@ -26,12 +26,11 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.trace.builder import Builder, Unmapped, Value
+from gradcheck_lab.trace.jax_eval import CALLS, evaluate
 from gradcheck_lab.trace.jax_table import SELECTIONS, TABLE
 from gradcheck_lab.trace.result import Recording
 
 MAX_UNROLLED = 10_000  # loop iterations (while, scan) unrolled in one trace
-CALLS = ("jit", "pjit", "closed_call", "core_call", "remat", "remat2", "checkpoint",
-         "custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr")
 VALUE_ORDERED = ("sort", "top_k")  # element moves that depend on the values themselves
 
 
@@ -41,8 +40,6 @@ def record(fn: Callable[..., Any], values: Mapping[str, np.ndarray], wrt: Sequen
     ``keep_cuts``: gradient cuts are part of the function (``Builder.cut``)."""
     import jax
     import jax.numpy as jnp
-
-    from gradcheck_lab.trace.jax_eval import evaluate
 
     names = list(values)
 
