@@ -136,7 +136,7 @@ def collect() -> tuple[list[Row], float, float]:
         rows.append(Row(
             loaded, status, minimal, _lab_detail(case_report), tg_status, tg_detail,
             _median_time(partial(verify_case, case)),
-            _median_time(partial(verify_case, case, ["sympy", IMPL])),
+            _median_time(partial(verify_case, case, methods=["sympy", IMPL])),
             _median_time(partial(run_gradcheck, loaded))))
     return rows, lab_cold, torch_cold
 
