@@ -14,6 +14,12 @@ a random cotangent for non-scalar outputs. The result is the median of ``--repea
 per way and specimen, their ratio, and the ratio of the sums of the medians. The goal
 (issue 13): tracing plus the exact derivative at most 1.5x the written check.
 
+torch runs with one intra-op thread (``--torch-threads``): on a shared, oversubscribed
+machine its two-thread kernels wait for each other, and a 3x6 layer norm took 8-12 ms
+instead of 5 us (measured here, load 8 on 2 cores), which would time the machine's load
+(the traced way runs the function three times: trace, the moved-point check, the code on
+trial; the written way once), not gradcheck-lab.
+
     .venv/bin/python benchmarks/trace_cost.py --output benchmarks/results/trace_cost.md
 """
 
@@ -94,12 +100,13 @@ def measure(repeats: int) -> list[tuple[str, str, float, float]]:
     return rows
 
 
-def report(rows: list[tuple[str, str, float, float]], repeats: int) -> str:
+def report(rows: list[tuple[str, str, float, float]], repeats: int, threads: int) -> str:
     traced = sum(r[2] for r in rows)
     written = sum(r[3] for r in rows)
     lines = [f"# Cost of tracing: check() without and with a hand-written expr "
              f"({datetime.date.today()})", "", machine(), "",
-             f"Median of {repeats} interleaved runs per way, after one warm-up run each. "
+             f"Median of {repeats} interleaved runs per way, after one warm-up run each; "
+             f"torch with {threads} intra-op thread(s). "
              f"Overall (sum of medians): traced {traced:.2f} s, written {written:.2f} s, "
              f"ratio **{traced / written:.2f}** (goal: at most 1.5).", "",
              "| framework | specimen | traced (s) | written (s) | ratio |",
@@ -113,8 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--torch-threads", type=int, default=1)
     args = parser.parse_args(argv)
-    publish(report(measure(args.repeats), args.repeats), args.output)
+    import torch
+
+    torch.set_num_threads(args.torch_threads)
+    publish(report(measure(args.repeats), args.repeats, args.torch_threads), args.output)
     return 0
 
 

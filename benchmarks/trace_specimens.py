@@ -203,15 +203,29 @@ def report(rows: list[Row]) -> str:
     theirs = sum(1 for r in rows for _, _, t in r.bugs if t == "fail")
     bugs = sum(len(r.bugs) for r in rows)
     exact = sum(1 for r in rows if r.reference == "exact")
+    numeric = [f"{r.framework} {r.name} ({r.reference})" for r in rows if r.reference != "exact"]
+    fallback = (f"the others fall back to finite differences of the code: {'; '.join(numeric)}"
+                if numeric else "none falls back to finite differences")
+    surrogate = [r for r in rows if r.without_reference]
+    plain = [r for r in rows if not r.without_reference]
+    alarms = sum(1 for r in plain if r.theirs_correct != "pass")
+    ours_alarms = sum(1 for r in plain if r.correct not in ("pass", "kink"))
     lines = [f"# Traced exact reference on the custom-gradient specimens "
              f"({datetime.date.today()})", "", machine(), "",
              f"{len(rows)} specimens ({sum(r.framework == 'torch' for r in rows)} torch, "
              f"{sum(r.framework == 'jax' for r in rows)} JAX), checked with no expression "
-             f"written. Exact reference recovered for {exact} of {len(rows)}; the others "
-             f"fall back to finite differences of the code, the operation named.", "",
+             f"written. Exact reference recovered for {exact} of {len(rows)}; {fallback}.",
+             "",
              f"Bugs caught (fail): gradcheck-lab {caught} / {bugs}"
              f"{f' (and {errors} reported as error: no reference)' if errors else ''}; "
              f"gradcheck or check_grads {theirs} / {bugs}.", "",
+             f"Correct versions: of the {len(plain)} whose backward is the derivative of "
+             f"their forward, gradcheck-lab fails {ours_alarms} and gradcheck/check_grads "
+             f"{alarms}. The {len(surrogate)} surrogate-gradient ones (straight-through "
+             f"estimators, gradient reversal) fail both tools when checked against their own "
+             f"forward, as they should; given the surrogate as `reference=`, gradcheck-lab "
+             f"passes {sum(r.correct in ('pass', 'kink') for r in surrogate)} of them "
+             f"(gradcheck has no way to be given the intended gradient).", "",
              "| framework | specimen | reference | correct version | bugs caught "
              "(gradcheck-lab) | gradcheck: correct | gradcheck: bugs caught | bugs |",
              "|---|---|---|---|---|---|---|---|"]
@@ -228,7 +242,10 @@ def report(rows: list[Row]) -> str:
               "specimen marked 'without reference: fail' is a straight-through estimator or "
               "gradient reversal: its backward is not the derivative of its forward, so "
               "checked against its own forward it fails, by design; with `reference=` "
-              "(the surrogate forward) it is checked against the intended gradient."]
+              "(the surrogate forward) it is checked against the intended gradient. "
+              "'kink': a point lies on a kink of the function (safe_norm's zero row), where "
+              "the rule's value is one of the admissible one-sided derivatives: accepted, "
+              "not a failure."]
     return "\n".join(lines) + "\n"
 
 

@@ -148,7 +148,8 @@ def _transpose(method: str, pairs: list[_Pair], report: CaseReport) -> Finding |
     return None
 
 
-def _ratio(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+def _constant_ratio(pairs: list[_Pair], report: CaseReport) -> float | None:
+    """``got / ref``, when it is one constant (zeros kept) within the dtype's round-off."""
     got = np.concatenate([p.got.ravel() for p in pairs])
     ref = np.concatenate([p.ref.ravel() for p in pairs])
     nonzero = ref != 0
@@ -157,14 +158,37 @@ def _ratio(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | Non
     ratios = got[nonzero] / ref[nonzero]
     r = float(np.median(ratios))
     # a constant factor up to the case dtype's round-off (16 u: 7.8e-3 in float16)
+    noise = max(1e-6, 16 * FORMATS[report.case.dtype].unit_roundoff)
+    return r if np.allclose(ratios, r, rtol=noise, atol=0) else None
+
+
+def _ratio(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    r = _constant_ratio(pairs, report)
     noise = 16 * FORMATS[report.case.dtype].unit_roundoff
-    if abs(r - 1.0) < max(1e-5, noise) or not np.allclose(ratios, r, rtol=max(1e-6, noise),
-                                                           atol=0):  # near 1: precision
-        return None
+    if r is None or abs(r - 1.0) < max(1e-5, noise):  # near 1: precision
+        return _input_ratio(method, pairs, report)
     if math.isclose(r, -1.0, rel_tol=1e-9):
         return Finding("sign", method, "the sign is flipped everywhere (-1 x the reference): "
                                        "a subtraction the wrong way round, or descent vs ascent?")
-    text = f"{r:.6g} x the reference everywhere"
+    return Finding("scale", method, _factor_text(r, report, "the reference everywhere"))
+
+
+def _input_ratio(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:
+    """One input's derivative off by a constant factor while the others are right (a
+    custom backward returning ``2 * grad_w``): said per input."""
+    names = list(dict.fromkeys(p.name for p in pairs))
+    ratios = {n: _constant_ratio([p for p in pairs if p.name == n], report) for n in names}
+    off = {n: r for n, r in ratios.items() if r is not None and not math.isclose(r, 1.0,
+                                                                                 rel_tol=1e-5)}
+    if len(names) < 2 or not off or any(ratios[n] is None for n in names if n not in off):
+        return None
+    return Finding("scale", method, "; ".join(
+        _factor_text(r, report, f"the reference for {n}") for n, r in off.items())
+        + f" ({', '.join(n for n in names if n not in off) or 'no other input'} right)")
+
+
+def _factor_text(r: float, report: CaseReport, what: str) -> str:
+    text = f"{r:.6g} x {what}"
     for size, label in sorted(_sizes(report).items()):
         if math.isclose(r, size, rel_tol=1e-9):
             text += f" ({size} = {label}: sum instead of mean?)"
@@ -175,7 +199,7 @@ def _ratio(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | Non
     else:
         if math.isclose(abs(r), 2.0, rel_tol=1e-9) or math.isclose(abs(r), 0.5, rel_tol=1e-9):
             text += " (a factor of 2: the 2 of a square, or a 1/2 convention?)"
-    return Finding("scale", method, text)
+    return text
 
 
 def _precision(method: str, pairs: list[_Pair], report: CaseReport) -> Finding | None:

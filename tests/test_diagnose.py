@@ -79,3 +79,14 @@ def test_a_systematic_relative_error_is_a_coefficient_not_float32() -> None:
         "systematic relative error +3e-08 in every element (got = 1.00000003 x reference): a "
         "constant about 3e-08 off")
     assert "float32" not in found["coefficient"].message
+
+
+def test_one_inputs_derivative_scaled_while_the_others_are_right() -> None:
+    """A custom backward returning 3 * grad_w (seen in an RMSNorm rule written for this
+    test: gw doubled): the scale is said for w, with x right."""
+    text = ("name: two\ninputs: {x: [1.0, 2.0, -1.5], w: [0.5, -2.0, 3.0]}\n"
+            "expr: sum(x * w**2)\nclaims:\n  c: {x: \"w**2\", w: \"6*x*w\"}\n"
+            "methods: [sympy, claim:c]\n")
+    found = _findings(text)
+    assert found["scale"].message == "3 x the reference for w (3 = size of x: sum instead of " \
+        "mean?) (x right)"

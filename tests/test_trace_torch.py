@@ -131,3 +131,11 @@ def test_check_without_expr_catches_a_missing_factor_in_a_custom_backward() -> N
         check(lambda x: Square.apply(x).sum(), inputs={"x": [-1.0, 0.5]}, name="square")
     report = check(lambda x: (x * x).sum(), inputs={"x": [1.0, 2.0]}, name="plain")
     assert report.case.expr is not None and report.case.expr.text == "sum(x * x)"
+
+
+def test_sort_maps_onto_the_languages_sort() -> None:
+    t = traced(lambda x: torch.sort(x, descending=True).values[:2] * 3.0, x=[0.2, 0.9, -1.0])
+    assert t.expression is not None
+    assert t.expression.text == "flip(sort(x, axis=0), axis=0)[:2] * 3.0"
+    t = traced(lambda x: torch.sort(x, dim=0, stable=True)[0] * 3.0, x=[0.2, 0.9, -1.0])
+    assert t.expression is not None and t.expression.text == "sort(x, axis=0) * 3.0"

@@ -26,12 +26,11 @@ from typing import Any
 import numpy as np
 
 from gradcheck_lab.trace.builder import Builder, Unmapped, Value
+from gradcheck_lab.trace.jax_eval import CALLS, evaluate
 from gradcheck_lab.trace.jax_table import SELECTIONS, TABLE
 from gradcheck_lab.trace.result import Recording
 
 MAX_UNROLLED = 10_000  # loop iterations (while, scan) unrolled in one trace
-CALLS = ("jit", "pjit", "closed_call", "core_call", "remat", "remat2", "checkpoint",
-         "custom_jvp_call", "custom_vjp_call", "custom_vjp_call_jaxpr")
 VALUE_ORDERED = ("sort", "top_k")  # element moves that depend on the values themselves
 
 
@@ -52,7 +51,7 @@ def record(fn: Callable[..., Any], values: Mapping[str, np.ndarray], wrt: Sequen
         arrays = [jnp.asarray(values[n]) for n in names]
         closed = jax.make_jaxpr(flat)(*arrays)
         # the function's own value: its jaxpr run by JAX (no second Python trace)
-        real = jax.core.eval_jaxpr(closed.jaxpr, closed.consts, *arrays)[0]
+        real = evaluate(closed.jaxpr, closed.consts, arrays)[0]
         if len(closed.jaxpr.outvars) != 1:
             raise Unmapped("output", f"the function returns {len(closed.jaxpr.outvars)} "
                                      "arrays; one is checked")

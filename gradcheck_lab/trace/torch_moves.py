@@ -178,6 +178,11 @@ def _sort(t: Tensors, c: Call) -> list[Value]:
     order = _outs(c)[1]
     dim = int(_arg(c, 2, "dim", -1) if c.name == "topk" else _arg(c, 1, "dim", -1))
     dim = dim % len(x.shape)
+    if c.name == "sort" and "sort" in OPS:  # the language's sort: valid at every point
+        values = t.b.op("sort", x, axis=dim)
+        if bool(_arg(c, 2, "descending", False)):
+            values = t.b.op("flip", values, axis=dim)
+        return [values, _pinned(t, c, 1)]
     base = np.moveaxis(np.arange(int(np.prod(x.shape))).reshape(x.shape), dim, -1)
     index = np.take_along_axis(base, np.moveaxis(order.value, dim, -1), axis=-1)
     return [t.b.pick([x], np.moveaxis(index, -1, dim), f"aten.{c.name}"),

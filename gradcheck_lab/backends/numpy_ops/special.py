@@ -141,6 +141,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "logaddexp": _logaddexp(math.e), "logaddexp2": _logaddexp(2.0),
     "logit": _logit, "erfc": _real(math.erfc), "erfinv": _special("erfinv", "erfinv"),
     "gammaln": _real(_gammaln), "digamma": _special("psi", "digamma"),
+    "polygamma": lambda a, n: _mp("polygamma", n)(a),
     "xlogy": _xlog(np.log), "xlog1py": _xlog(np.log1p), "sinc": _sinc,
     "i0": _special("i0", "besseli", 0), "i1": _special("i1", "besseli", 1),
     "j0": _special("j0", "besselj", 0), "j1": _special("j1", "besselj", 1),
