@@ -179,3 +179,24 @@ def _value(t, **values):  # type: ignore[no-untyped-def]
 
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
     return np.asarray(evaluate(t.expression, make_backend(), arrays))
+
+
+def test_the_functions_own_value_walks_loops_branches_and_calls() -> None:
+    """jax_eval.evaluate gives what eval_jaxpr gives, with while, scan, cond and a jit."""
+    from gradcheck_lab.trace.jax_eval import evaluate as own_value
+
+    def fn(a, r):  # type: ignore[no-untyped-def]
+        y = lax.while_loop(lambda s: s[0] < 5, lambda s: (s[0] + 1, 0.5 * (s[1] + a / s[1])),
+                           (0, jnp.maximum(a, 1.0)))[1]
+        ret = lax.scan(lambda c, x: (x + 0.5 * c, x + 0.5 * c), 0.0, r, reverse=True)[1]
+        branch = lax.cond(jnp.sum(r) > 0, lambda v: v * 2.0, lambda v: -v, ret)
+        return jnp.sum(jax.jit(jnp.tanh)(y)) + jnp.sum(branch)
+
+    with jax.enable_x64(True):
+        args = [jnp.asarray([0.25, 9.0]), jnp.asarray([1.0, 2.0, 3.0])]
+        closed = jax.make_jaxpr(fn)(*args)
+        (got,) = own_value(closed.jaxpr, closed.consts, args)
+        (want,) = jax.core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    # sqrt(0.25) and sqrt(9) after five Newton steps; returns [2.75, 3.5, 3.0] doubled
+    assert float(got) == pytest.approx(np.tanh(0.5) + np.tanh(3.0) + 18.5, rel=1e-12)
+    assert float(got) == float(want)
