@@ -62,6 +62,7 @@ CASES: list[tuple[str, str]] = [
     ("matmul", "matmul(A, A)"),
     ("transpose", "transpose(A)"), ("transpose", "transpose(B)"),
     ("transpose", "transpose(reshape(A, (3, 3, 1)), axes=(2, 0, 1))"),
+    ("transpose", "transpose(reshape(B, (2, 3, 1)), (1, 2, 0))"),
     ("outer", "outer(x, y)"), ("outer", "outer(B, x)"),
     ("trace", "trace(A)"), ("trace", "trace(B)"),
     ("det", "det(A)"), ("det", "det(A[0:2, 0:2])"),
@@ -100,6 +101,8 @@ CASES: list[tuple[str, str]] = [
     ("logaddexp", "logaddexp(x, y)"), ("logaddexp2", "logaddexp2(x, 3 * y)"),
     ("logit", "logit(p / 2)"), ("erfc", "erfc(x)"), ("erfinv", "erfinv(x / 2)"),
     ("gammaln", "gammaln(p)"), ("gammaln", "gammaln(x)"), ("digamma", "digamma(p)"),
+    ("polygamma", "polygamma(1, p)"), ("polygamma", "polygamma(0, x)"),
+    ("polygamma", "polygamma(2, A + 2)"),
     ("digamma", "digamma(x)"), ("xlogy", "xlogy(x, p)"), ("xlog1py", "xlog1py(x, p)"),
     ("sinc", "sinc(x)"), ("i0", "i0(x)"), ("i1", "i1(x)"), ("j0", "j0(x)"), ("j1", "j1(x)"),
     # activations
@@ -151,4 +154,40 @@ CASES: list[tuple[str, str]] = [
     ("topk", "topk(x, 2)"), ("topk", "topk(A, 1, axis=0)"), ("topk", "topk(B, 3)"),
     ("median", "median(x)"), ("median", "median(A, axis=1)"), ("median", "median(B)"),
     ("median", "median(B, axis=0, keepdims=True)"),
+    # neural-network ops
+    ("conv1d", "conv1d(reshape(x, (1, 1, 3)), reshape(y[:2], (1, 1, 2)))"),
+    ("conv1d", "conv1d(reshape(B, (1, 2, 3)), reshape(concatenate([A, A]), (3, 2, 3)), p, "
+               "padding=1, stride=2)"),
+    ("conv2d", "conv2d(reshape(A, (1, 1, 3, 3)), reshape(B[:, :2], (1, 1, 2, 2)))"),
+    ("conv2d", "conv2d(reshape(A, (1, 1, 3, 3)), reshape(B[:, :2], (1, 1, 2, 2)), "
+               "padding=1, dilation=2)"),
+    ("conv2d", "conv2d(reshape(concatenate([A, A.T]), (1, 2, 3, 3)), "
+               "reshape(concatenate([B, B]), (2, 1, 2, 3)), p[:2], groups=2, padding=(1, 0), "
+               "stride=(2, 1))"),
+    ("avg_pool2d", "avg_pool2d(reshape(A, (1, 1, 3, 3)), 2, stride=1)"),
+    ("avg_pool2d", "avg_pool2d(reshape(A, (1, 1, 3, 3)), 2, padding=1)"),
+    ("max_pool2d", "max_pool2d(reshape(A, (1, 1, 3, 3)), 2, stride=1)"),
+    ("max_pool2d", "max_pool2d(reshape(A, (1, 1, 3, 3)), (2, 3), padding=(1, 1), stride=1)"),
+    ("layer_norm", "layer_norm(A, (3,))"), ("layer_norm", "layer_norm(B, (2, 3), B, 2 * B)"),
+    ("layer_norm", "layer_norm(A, (3,), bias=y, eps=0.1)"),
+    ("cross_entropy", "cross_entropy(A, k)"),
+    ("cross_entropy", "cross_entropy(A, k, weight=p, label_smoothing=0.1)"),
+    ("cross_entropy", "cross_entropy(A, k, reduction='none')"),
+    ("cross_entropy", "cross_entropy(A, k, ignore_index=0, reduction='sum')"),
+    ("cross_entropy", "cross_entropy(x, k[0])"),
+    ("nll_loss", "nll_loss(log_softmax(A), k)"),
+    ("nll_loss", "nll_loss(A, k, weight=p, reduction='sum')"),
+    # linear algebra
+    ("solve", "solve(A, x)"), ("solve", "solve(A, B.T)"),
+    ("cholesky", "cholesky(A @ A.T + 0.5)"), ("cholesky", "cholesky(A.T @ A)"),
+    ("slogdet", "slogdet(A)[0] * slogdet(A)[1]"), ("slogdet", "slogdet(-A)[1]"),
+    ("eigh", "eigh(A)[0]"), ("eigh", "eigh(A + A.T)[1]"), ("eigh", "eigh(A)[1][:, 0] * x"),
+    ("eigvalsh", "eigvalsh(A)"), ("eigvalsh", "eigvalsh(A @ A.T)"),
+    ("svd", "svd(B)[1]"), ("svd", "svd(A, compute_uv=False)"), ("svdvals", "svdvals(B.T)"),
+    ("qr", "qr(A)[0]"), ("qr", "qr(A)[1]"), ("qr", "qr(B.T)[0]"), ("qr", "qr(B)[1]"),
+    ("pinv", "pinv(B)"), ("pinv", "pinv(B.T)"),
+    ("matrix_power", "matrix_power(A, 3)"), ("matrix_power", "matrix_power(A, -2)"),
+    ("matrix_power", "matrix_power(A, 0)"),
+    ("expm", "expm(A)"), ("expm", "expm(0.1 * B @ B.T)"),
 ]
+

@@ -53,6 +53,12 @@ EXPECTED: dict[str, list[str]] = {
     "huge_array_by_aliases.yaml": ["the array has 1127357 elements, more than the limit of "
                                    "1000000"],
     "huge_integers.yaml": ["cannot read the value '99999999999"],
+    "huge_nn_ops.yaml": [
+        "conv2d(): this conv2d takes 8,118,010,000 multiplications, more than 10,000,000",
+        "this conv2d takes 16,000,000,016,000,000,004 multiplications, more than 10,000,000",
+        "conv1d(): this conv1d takes 1,000,000,000 multiplications, more than 10,000,000",
+        "conv2d(): the window (1000000001) is larger than the padded input (2)",
+        "max_pool2d(): this pooling takes 62,750,250,000 comparisons, more than 10,000,000"],
     "implementation_injection.yaml": ["'os:system; touch pwned_target' is not 'module:attr'",
                                       "'os.system' is not 'module:attr'",
                                       "\"__import__('os'):system\" is not 'module:attr'",

@@ -45,6 +45,8 @@ SMOOTH: list[tuple[str, float, Derivative]] = [
     ("gammaln(x)", 4.0, lambda x: 1 + 1 / 2 + 1 / 3 - 0.5772156649015329),  # digamma(4)
     ("gammaln(x)", -1.5, lambda x: 0.7031566406452432),  # digamma(-1.5)
     ("digamma(x)", 1.0, lambda x: math.pi ** 2 / 6),  # trigamma(1) = zeta(2)
+    ("polygamma(1, x)", 1.0, lambda x: -2 * 1.2020569031595942),  # psi''(1) = -2 zeta(3)
+    ("polygamma(0, x)", 4.0, lambda x: math.pi ** 2 / 6 - 1 - 1 / 4 - 1 / 9),
     ("xlogy(x, 2.5)", 0.0, lambda x: math.log(2.5)),  # the derivative at x = 0 too
     ("xlogy(1.5, x)", 2.0, lambda x: 1.5 / x),
     ("xlog1py(x, 0.5)", 0.3, lambda x: math.log1p(0.5)),

@@ -140,7 +140,10 @@ def test_every_user_function_parses() -> None:
         args = ["x" if i == 0 else "y" for i, _ in enumerate(required or ["x"])]
         extra = {"shape": "(3,)", "axis": "0", "num_classes": "3", "dtype": "'int64'",
                  "decimals": "1"}
-        args += [f"{n}={extra.get(n, '1')}" for n in statics if n != "subscripts"]
+        leading = [n for n in order[:1] if n in statics]  # polygamma(n, x): n first
+        args = [extra.get(n, "1") for n in leading] + args
+        args += [f"{n}={extra.get(n, '1')}" for n in statics
+                 if n != "subscripts" and n not in leading]
         if spec.sequence:
             args[0] = "[x, y]"
         if "subscripts" in statics:

@@ -78,6 +78,10 @@ class OpSpec:
     # positional order of array and static parameters together (layer_norm(x, shape, w))
     order: tuple[str, ...] = ()
     sequence: bool = False  # the arrays come as a list first: concatenate([a, b], axis=0)
+    # numpy returns a tuple (eigh: w, v): written f(x)[k], the op with the param output=k
+    outputs: tuple[str, ...] = ()
+    # the params under which numpy returns one array after all (svd's compute_uv=False)
+    single_output: Callable[[Params], bool] | None = None
     jump: bool = False  # the output itself is discontinuous at the kink
     boolean: bool = False  # the output is a boolean array (comparisons, logical ops)
     condition: int | None = None  # which argument is a condition (where: 0)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from gradcheck_lab.errors import ExpressionError
 from gradcheck_lab.expr import params
 from gradcheck_lab.expr.graph import Node, Op, Pos
+from gradcheck_lab.expr.ops import OPS
 
 COMPARISONS = {ast.Lt: "less", ast.LtE: "less_equal", ast.Gt: "greater",
                ast.GtE: "greater_equal", ast.Eq: "equal", ast.NotEq: "not_equal"}
@@ -48,6 +49,9 @@ def compare(parser: SyntaxParser, node: ast.Compare, depth: int) -> Node:
 
 
 def subscript(parser: SyntaxParser, node: ast.Subscript, depth: int) -> Op:
+    picked = _tuple_output(parser, node, depth)
+    if picked is not None:
+        return picked
     parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
     literals = [_literal(parser, part) for part in parts]  # refused literals first
     value = parser.node(node.value, depth)
@@ -62,6 +66,28 @@ def subscript(parser: SyntaxParser, node: ast.Subscript, depth: int) -> Op:
     if arrays:
         return Op("index", (value, *arrays), (("index", tuple(index)),), parser.pos(node))
     return Op("getitem", (value,), (("index", tuple(index)),), parser.pos(node))
+
+
+def _tuple_output(parser: SyntaxParser, node: ast.Subscript, depth: int) -> Op | None:
+    """``eigh(A)[1]``: one part of an op whose numpy form returns a tuple, as the op with
+    ``output=1``; None when ``node`` is another subscript."""
+    call = node.value
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            and call.func.id in OPS and OPS[call.func.id].outputs):
+        return None
+    spec = OPS[call.func.id]
+    op = parser.node(call, depth)
+    assert isinstance(op, Op)
+    if spec.single_output is not None and spec.single_output(dict(op.params)):
+        return None
+    k = node.slice
+    if not (isinstance(k, ast.Constant) and type(k.value) is int
+            and 0 <= k.value < len(spec.outputs)):
+        raise parser.fail(node, f"{spec.name}() returns ({', '.join(spec.outputs)}): pick "
+                                f"one with [0]..[{len(spec.outputs) - 1}]",
+                          accepted=f"{spec.name}(...)[0]")
+    params = tuple((key, k.value if key == "output" else value) for key, value in op.params)
+    return Op(op.op, op.args, params, op.pos)
 
 
 _EXPRESSION = object()

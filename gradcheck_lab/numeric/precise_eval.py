@@ -113,7 +113,10 @@ def _apply(node: sp.Basic, args: list[Any]) -> Any:
         return _real(_CTX.power(base, exponent))
     fn = _FUNCTIONS.get(type(node))
     if fn is None:
-        raise TypeError(f"no high-precision rule for {type(node).__name__}")
+        own = getattr(type(node), "evaluate_mp", None)  # classes made per shape (eigen)
+        if own is None:
+            raise TypeError(f"no high-precision rule for {type(node).__name__}")
+        return _real(own(_CTX, *args))
     return _real(fn(*args))
 
 

@@ -25,6 +25,7 @@ from gradcheck_lab.backends.jax_ops import (
     elementwise,
     indexing,
     linalg,
+    nn,
     reductions,
     scans,
     shape,
@@ -34,7 +35,7 @@ from gradcheck_lab.backends.jax_ops import (
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
     core.TABLE, indexing.TABLE, conditionals.TABLE, elementwise.TABLE, special.TABLE,
     activations.TABLE, reductions.TABLE, scans.TABLE, shape.TABLE,
-    linalg.TABLE)
+    nn.TABLE, linalg.TABLE)
 
 
 @contextmanager

@@ -20,7 +20,8 @@ TABLE: dict[str, Callable[..., Any]] = {
     "exp2": jnp.exp2, "arcsinh": jnp.arcsinh, "arccosh": jnp.arccosh, "arctanh": jnp.arctanh,
     "arctan2": jnp.arctan2, "hypot": jnp.hypot, "logaddexp": jnp.logaddexp,
     "logaddexp2": jnp.logaddexp2, "logit": jsp.logit, "erfc": jsp.erfc, "erfinv": jsp.erfinv,
-    "gammaln": jsp.gammaln, "digamma": jsp.digamma, "xlogy": jsp.xlogy,
+    "gammaln": jsp.gammaln, "digamma": jsp.digamma,
+    "polygamma": lambda a, n: jsp.polygamma(n, a), "xlogy": jsp.xlogy,
     "xlog1py": jsp.xlog1py, "sinc": jnp.sinc, "i0": jsp.i0, "i1": jsp.i1,
     "j0": _bessel_j(0), "j1": _bessel_j(1),
 }

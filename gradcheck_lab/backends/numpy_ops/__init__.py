@@ -17,6 +17,7 @@ from gradcheck_lab.backends.numpy_ops import (
     elementwise,
     indexing,
     linalg,
+    nn,
     reductions,
     scans,
     shape,
@@ -26,7 +27,7 @@ from gradcheck_lab.backends.numpy_ops import (
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
     core.TABLE, indexing.TABLE, conditionals.TABLE, elementwise.TABLE, special.TABLE,
     activations.TABLE, reductions.TABLE, scans.TABLE, shape.TABLE,
-    linalg.TABLE)
+    nn.TABLE, linalg.TABLE)
 
 
 def make_backend(dtype: Any = np.float64) -> Backend:

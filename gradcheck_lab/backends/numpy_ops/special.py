@@ -114,6 +114,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "logaddexp": _logaddexp(math.e), "logaddexp2": _logaddexp(2.0),
     "logit": _logit, "erfc": _real(math.erfc), "erfinv": _mp("erfinv"),
     "gammaln": _real(_gammaln), "digamma": _mp("digamma"),
+    "polygamma": lambda a, n: _mp("polygamma", n)(a),
     "xlogy": _xlog(np.log), "xlog1py": _xlog(np.log1p), "sinc": _sinc,
     "i0": _mp("besseli", 0), "i1": _mp("besseli", 1),
     "j0": _mp("besselj", 0), "j1": _mp("besselj", 1),

@@ -21,6 +21,8 @@ from gradcheck_lab.backends.sympy_ops import (
     elementwise,
     indexing,
     linalg,
+    matrix_functions,
+    nn,
     reductions,
     scans,
     shape,
@@ -34,7 +36,7 @@ __all__ = ["MPMATH", "TABLE", "Decider", "as_object_array", "exact", "make_backe
 TABLE: dict[str, Callable[..., Any]] = merge_tables(
     core.TABLE, indexing.TABLE, conditionals.TABLE, elementwise.TABLE, special.TABLE,
     activations.TABLE, reductions.TABLE, scans.TABLE, shape.TABLE,
-    linalg.TABLE)
+    nn.TABLE, linalg.TABLE, matrix_functions.TABLE)
 
 
 def make_backend(decider: Decider) -> Backend:

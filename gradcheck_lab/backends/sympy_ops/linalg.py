@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from gradcheck_lab.backends.sympy_ops.common import (
     add_all,
@@ -49,26 +48,10 @@ def _dot(a: Any, b: Any) -> np.ndarray:
     return obj(np.dot(a, b))
 
 
-def _linalg(f: Callable[[sp.Matrix], Any], returns_matrix: bool) -> Callable[[Any], np.ndarray]:
-    def apply(a: Any) -> np.ndarray:
-        a = obj(a)
-        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-            raise ValueError(f"expects square matrices, got shape {a.shape}")
-        out_shape = a.shape if returns_matrix else a.shape[:-2]
-        out = np.empty(out_shape, dtype=object)
-        for idx in np.ndindex(a.shape[:-2]):
-            value = f(sp.Matrix(a[idx].tolist()))
-            out[idx] = np.array(value.tolist(), dtype=object) if returns_matrix else value
-        return out
-    return apply
-
-
 TABLE: dict[str, Callable[..., Any]] = {
     "matmul": matmul, "dot": _dot,
     "transpose": lambda a, axes=None: obj(np.transpose(obj(a), axes)),
     "outer": lambda a, b: elementwise(mul, 2)(obj(a).ravel()[:, None], obj(b).ravel()[None, :]),
     "trace": lambda a, offset=0: reduction(add_all)(np.diagonal(obj(a), offset, 0, 1),
                                                     axis=-1),
-    "det": _linalg(lambda m: m.det(method="berkowitz"), returns_matrix=False),
-    "inv": _linalg(lambda m: m.inv(), returns_matrix=True),
 }

@@ -115,6 +115,8 @@ TABLE: dict[str, Callable[..., Any]] = {
     "erfc": elementwise(fn(sp.erfc)), "erfinv": elementwise(fn(sp.erfinv)),
     "gammaln": _gammaln,
     "digamma": elementwise(lambda x: sp.polygamma(sp.Integer(0), x, evaluate=False)),
+    "polygamma": lambda a, n: elementwise(
+        lambda x: sp.polygamma(sp.Integer(n), x, evaluate=False))(a),
     "xlogy": _xlog(lambda y: sp.log(y, evaluate=False)),
     "xlog1py": _xlog(lambda y: sp.log(add(sp.Integer(1), y), evaluate=False)),
     "sinc": decided(_sinc),

@@ -86,6 +86,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "logaddexp": torch.logaddexp, "logaddexp2": torch.logaddexp2, "logit": torch.logit,
     "erfc": torch.special.erfc, "erfinv": torch.special.erfinv,
     "gammaln": torch.special.gammaln, "digamma": torch.special.digamma,
+    "polygamma": lambda a, n: torch.special.polygamma(n, a),
     "xlogy": torch.special.xlogy, "xlog1py": torch.special.xlog1py,
     "sinc": torch.special.sinc, "i0": torch.special.i0, "i1": torch.special.i1,
     "j0": bessel_j0, "j1": bessel_j1,

@@ -19,6 +19,7 @@ from gradcheck_lab.expr.ops import (
     elementwise,
     indexing,
     linalg,
+    nn,
     reductions,
     scans,
     shape,
@@ -30,7 +31,7 @@ __all__ = ["CONSTANTS", "OPS", "RESERVED_NAMES", "USER_FUNCTIONS", "OpSpec"]
 
 _ROWS: list[OpSpec] = [*core.ROWS, *indexing.ROWS, *conditionals.ROWS, *elementwise.ROWS,
                        *special.ROWS, *activations.ROWS, *reductions.ROWS, *scans.ROWS,
-                       *shape.ROWS, *linalg.ROWS]
+                       *shape.ROWS, *nn.ROWS, *linalg.ROWS]
 
 OPS: Mapping[str, OpSpec] = {row.name: row for row in _ROWS}
 if len(OPS) != len(_ROWS):  # a name in two modules: refuse to import

@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from gradcheck_lab.errors import ShapeProblem
 from gradcheck_lab.expr import shapes
 from gradcheck_lab.expr.opspec import (
     Arrays,
@@ -19,6 +20,8 @@ from gradcheck_lab.expr.opspec import (
     unary,
     zero_kink,
 )
+from gradcheck_lab.expr.params import Param
+from gradcheck_lab.expr.shapes import Shape
 
 
 def special(name: str, doc: str, **kw: object) -> OpSpec:
@@ -34,6 +37,12 @@ def _poles(args: Arrays, params: Params) -> np.ndarray:
     """gammaln/digamma: which interval between the poles at 0, -1, -2, ... x lies in."""
     x = np.real(args[0])
     return np.concatenate([np.ravel(side(x)), np.ravel(np.where(x < 0, np.floor(x), 0))])
+
+
+def _polygamma_shape(shapes_: Sequence[Shape], params: Params) -> Shape:
+    if params["n"] < 0:
+        raise ShapeProblem(f"the order n = {params['n']} must be >= 0")
+    return tuple(shapes_[0])
 
 
 def _atan2_kink(args: Arrays, params: Params) -> np.ndarray:
@@ -84,6 +93,10 @@ ROWS: list[OpSpec] = [
             analytic=False, guard=_poles),
     special("digamma", "d/dx log Gamma(x) (scipy's digamma; poles at 0, -1, -2, ...)",
             analytic=False, guard=_poles),
+    OpSpec("polygamma", 1, 1, "scipy's polygamma(n, x): the n-th derivative of digamma "
+                              "(n >= 0; poles at 0, -1, -2, ...)", _polygamma_shape,
+           {"n": Param(None, "int")}, "special", static_positional=("n",), order=("n", "x"),
+           guard=_poles, analytic=False),
     two("xlogy", "x1 log(x2), 0 where x1 = 0 (scipy's xlogy; its derivative in x1 is "
                  "log(x2) there)", guard=_second_side(0.0), analytic=False),
     two("xlog1py", "x1 log(1 + x2), 0 where x1 = 0", guard=_second_side(1.0),
