@@ -146,8 +146,14 @@ EDGES: list[tuple[str, float, str, float]] = [
     ("max_pool2d(reshape([x, 1.0, 2.0, 3.0], (1, 1, 2, 2)), 2)[0, 0, 0, 0]", 3.0,
      "max_pool2d at column 1", 0.5),
     # diag(x, 1) at x = 1: a repeated eigenvalue; max(x, 1) has one-sided slopes 0 and 1
-    ("eigvalsh([[x, 0.0], [0.0, 1.0]])[1]", 1.0, "eigvalsh at column 1", math.nan),
-    ("eigh([[1.0, x], [x, 1.0]])[0][1]", 0.0, "eigh at column 1", math.nan),
+    # the slope averaged over the tied pair: 0.5, the mean of 0 and 1
+    ("eigvalsh([[x, 0.0], [0.0, 1.0]])[1]", 1.0, "eigvalsh at column 1", 0.5),
+    ("eigvalsh([[x, 0.0], [0.0, 1.0]])[0]", 1.0, "eigvalsh at column 1", 0.5),
+    # [[1, x], [x, 1]]: eigenvalues 1 -+ |x|, slopes -+1 on either side: mean 0
+    ("eigh([[1.0, x], [x, 1.0]])[0][1]", 0.0, "eigh at column 1", 0.0),
+    ("sum(eigvalsh([[x, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))", 1.0,
+     "eigvalsh at column 5", 1.0),  # the trace: smooth through the triple tie
+    ("svdvals([[x, 0.0], [0.0, 1.0]])[0]", 1.0, "svdvals at column 1", 0.5),  # max(|x|, 1)
     # a zero singular value: |x|, the symmetric derivative 0
     ("svdvals([[x, 0.0], [0.0, 1.0]])[1]", 0.0, "svdvals at column 1", 0.0),
     ("svd([[x, 1.0], [2.0 * x, 2.0]])[1][1]", 0.0, "svd at column 1", 0.0),
@@ -162,10 +168,7 @@ def test_kinks_are_found_and_named(text: str, x: float, kink: str, exact: float)
     case = _case(text, x)
     assert kinks_at(case.expr, case.points[0].values) == (kink,)  # type: ignore[attr-defined]
     got = _grad(text, x)
-    if math.isnan(exact):  # one of the one-sided derivatives (the basis mpmath picks)
-        assert got in (0.0, 1.0) or got == pytest.approx(1.0) or got == pytest.approx(0.0)
-    else:
-        assert got == pytest.approx(exact, rel=1e-14, abs=1e-15)
+    assert got == pytest.approx(exact, rel=1e-14, abs=1e-15)
 
 
 # domain edges: a point outside the op's domain is refused when the case is loaded

@@ -11,7 +11,9 @@ these functions, so second derivatives (Hessians) follow by the same rules. The 
 through ``S_ab`` and ``S_ba`` gives the symmetric perturbation. Eigenvalues are ascending;
 each eigenvector is scaled so its largest-magnitude component is positive (the first of
 equal magnitudes), the sign convention of ``eigh``. One class per (size, index, row):
-the index of an eigenvalue is part of what a function is, not an argument.
+the index of an eigenvalue is part of what a function is, not an argument. At a repeated
+eigenvalue (a kink) the slope ``v_ak v_bk`` is averaged over the tied eigenvalues, as
+sort averages tied positions: for two tied ones, the mean of the one-sided derivatives.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import sympy as sp
 
-_CLASSES: dict[tuple[int, int, int | None], type] = {}
+_CLASSES: dict[tuple[int, int, int | None, tuple[int, int] | None], type] = {}
 _DECOMPOSED: OrderedDict[tuple[Any, ...], tuple[list[Any], list[list[Any]]]] = OrderedDict()
 
 
@@ -49,12 +51,20 @@ def decompose(ctx: Any, values: tuple[Any, ...], n: int) -> tuple[list[Any], lis
     return out
 
 
+def tied(ctx: Any, w: list[Any], k: int) -> list[int]:
+    """The eigenvalues equal to the k-th at the working precision (k among them)."""
+    scale = max([abs(x) for x in w] + [ctx.mpf(1)])
+    return [m for m in range(len(w)) if abs(w[m] - w[k]) <= ctx.eps * 2 ** 20 * scale]
+
+
 class Eigen(sp.Function):
-    """Base of the eigenvalue (``row`` None) and eigenvector-component classes."""
+    """Base of the eigenvalue (``row`` None), eigenvector-component and eigenvalue-slope
+    (``slope`` = (a, b): d l_k / d S_ab) classes."""
 
     size = 0
     index = 0
     row: int | None = None
+    slope: tuple[int, int] | None = None
 
     def _eval_is_real(self) -> bool:
         return True
@@ -62,6 +72,10 @@ class Eigen(sp.Function):
     @classmethod
     def evaluate_mp(cls, ctx: Any, *values: Any) -> Any:
         w, v = decompose(ctx, tuple(values), cls.size)
+        if cls.slope is not None:  # v_ak v_bk, averaged over a tie (sort's convention)
+            a, b = cls.slope
+            group = tied(ctx, w, cls.index)
+            return sum(v[a][m] * v[b][m] for m in group) / len(group)
         return w[cls.index] if cls.row is None else v[cls.row][cls.index]
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
@@ -71,8 +85,13 @@ class Eigen(sp.Function):
         def vec(kk: int, ii: int) -> sp.Expr:
             return eigenvector(n, kk, ii)(*args)
 
+        if self.slope is not None:  # the product rule on v_ak v_bk (off ties)
+            p, q = self.slope
+            return sp.Add(sp.Mul(vec(k, p).fdiff(argindex), vec(k, q), evaluate=False),
+                          sp.Mul(vec(k, p), vec(k, q).fdiff(argindex), evaluate=False),
+                          evaluate=False)
         if self.row is None:
-            return sp.Mul(vec(k, a), vec(k, b), evaluate=False)
+            return _cls(n, k, None, (a, b))(*args)
         lam = eigenvalue(n, k)(*args)
         terms = [sp.Mul(vec(m, self.row), vec(m, a), vec(k, b),
                         sp.Pow(sp.Add(lam, sp.Mul(-1, eigenvalue(n, m)(*args),
@@ -82,12 +101,14 @@ class Eigen(sp.Function):
         return sp.Add(*terms, evaluate=False) if terms else sp.Integer(0)
 
 
-def _cls(n: int, k: int, row: int | None) -> type:
-    key = (n, k, row)
+def _cls(n: int, k: int, row: int | None, slope: tuple[int, int] | None = None) -> type:
+    key = (n, k, row, slope)
     if key not in _CLASSES:
-        name = f"eigval{n}_{k}" if row is None else f"eigvec{n}_{k}_{row}"
+        name = (f"eigval{n}_{k}" if row is None and slope is None else
+                f"eigvec{n}_{k}_{row}" if slope is None else
+                f"eigslope{n}_{k}_{slope[0]}_{slope[1]}")
         _CLASSES[key] = type(name, (Eigen,), {"size": n, "index": k, "row": row,
-                                              "nargs": n * n})
+                                              "slope": slope, "nargs": n * n})
     return _CLASSES[key]
 
 
