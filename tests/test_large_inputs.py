@@ -1,4 +1,9 @@
-"""Issue 5: exact references and checks at large input sizes."""
+"""Issue 5: exact references and checks at large input sizes.
+
+Times are the process's CPU seconds (``time.process_time``, every thread of it), not the
+wall clock: on a machine shared with other jobs the wall clock measured the load (the
+10,000-input run took 6.5 s alone and 16-20 s beside two other test suites, at the same
+6 CPU seconds)."""
 
 from __future__ import annotations
 
@@ -21,9 +26,9 @@ def _exact(x: np.ndarray) -> np.ndarray:
 
 def test_symbolic_reference_at_2000_inputs_is_exact_and_fast() -> None:
     case = case_from(SOFTPLUS.format(n=2000))
-    start = time.perf_counter()
+    start = time.process_time()
     report = verify_case(case, methods=["sympy"])
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
     result = report.points[0].verdicts[0].result
     np.testing.assert_allclose(result.gradient["x"], _exact(case.points[0].values["x"]),
                                rtol=2e-16 * 8)
@@ -70,9 +75,9 @@ def test_four_way_run_at_10_000_inputs_under_15_s() -> None:
     pytest.importorskip("torch")
     pytest.importorskip("jax")
     case = case_from(SOFTPLUS.format(n=10_000))
-    start = time.perf_counter()
+    start = time.process_time()
     report = verify_case(case, methods=["sympy", "fd", "torch", "jax"])
-    assert time.perf_counter() - start < 15.0
+    assert time.process_time() - start < 15.0
     assert report.status == "pass"
 
 
@@ -82,9 +87,9 @@ def test_least_squares_100x100_exact_under_5_s() -> None:
                      "  x: {random: {shape: [100], seed: 3}}\n"
                      "  b: {random: {shape: [100], seed: 4}, wrt: false}\n"
                      "expr: sum((A @ x - b)**2)\n")
-    start = time.perf_counter()
+    start = time.process_time()
     report = verify_case(case, methods=["sympy"])
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
     values = case.points[0].values
     g = 2 * values["A"].T @ (values["A"] @ values["x"] - values["b"])
     got = report.points[0].verdicts[0].result.gradient["x"]

@@ -179,3 +179,42 @@ def _value(t, **values):  # type: ignore[no-untyped-def]
 
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
     return np.asarray(evaluate(t.expression, make_backend(), arrays))
+
+
+def test_the_functions_own_value_walks_loops_branches_and_calls() -> None:
+    """jax_eval.evaluate gives what eval_jaxpr gives, with while, scan, cond and a jit."""
+    from gradcheck_lab.trace.jax_eval import evaluate as own_value
+
+    def fn(a, r):  # type: ignore[no-untyped-def]
+        y = lax.while_loop(lambda s: s[0] < 5, lambda s: (s[0] + 1, 0.5 * (s[1] + a / s[1])),
+                           (0, jnp.maximum(a, 1.0)))[1]
+        ret = lax.scan(lambda c, x: (x + 0.5 * c, x + 0.5 * c), 0.0, r, reverse=True)[1]
+        branch = lax.cond(jnp.sum(r) > 0, lambda v: v * 2.0, lambda v: -v, ret)
+        return jnp.sum(jax.jit(jnp.tanh)(y)) + jnp.sum(branch)
+
+    with jax.enable_x64(True):
+        args = [jnp.asarray([0.25, 9.0]), jnp.asarray([1.0, 2.0, 3.0])]
+        closed = jax.make_jaxpr(fn)(*args)
+        (got,) = own_value(closed.jaxpr, closed.consts, args)
+        (want,) = jax.core.eval_jaxpr(closed.jaxpr, closed.consts, *args)
+    # sqrt(0.25) and sqrt(9) after five Newton steps; returns [2.75, 3.5, 3.0] doubled
+    assert float(got) == pytest.approx(np.tanh(0.5) + np.tanh(3.0) + 18.5, rel=1e-12)
+    assert float(got) == float(want)
+
+
+def test_convolutions_land_on_conv2d_or_on_patches_when_padded_unevenly() -> None:
+    x = np.random.default_rng(3).standard_normal((1, 2, 4, 4))
+    w = np.random.default_rng(4).standard_normal((3, 2, 2, 2))
+
+    def conv(padding):  # type: ignore[no-untyped-def]
+        return lambda x, w: jnp.tanh(lax.conv_general_dilated(x, w, (1, 1), padding))
+
+    even = traced(conv([(1, 1), (1, 1)]), x=x, w=w)
+    assert even.expression is not None
+    assert even.expression.text == "tanh(conv2d(x, w, stride=(1, 1), padding=(1, 1), " \
+                                   "dilation=(1, 1)))"
+    uneven = traced(conv([(0, 1), (1, 0)]), x=x, w=w)
+    assert uneven.expression is not None and "conv2d" not in uneven.expression.text
+    with jax.enable_x64(True):
+        want = np.asarray(conv([(0, 1), (1, 0)])(jnp.asarray(x), jnp.asarray(w)))
+    np.testing.assert_allclose(_value(uneven, x=x, w=w), want, rtol=1e-12)

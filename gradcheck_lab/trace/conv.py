@@ -1,6 +1,7 @@
 """2-D convolutions (NCHW input, OIHW weight) as graph ops, shared by both tracers.
 
-With a ``conv2d`` op in the expression language it is that op. Without one, the
+With a ``conv2d`` op in the expression language it is that op (its padding is the same
+on both sides of an axis). Otherwise the
 convolution is written as what it is, a matrix product with the input's patches
 (im2col): every patch element is an element of the input or a zero of the padding, whose
 position is known from the shapes alone (``Builder.pick``), and the weight reshaped to
@@ -29,7 +30,7 @@ def conv2d(b: Builder, x: Value, w: Value, *, stride: Sequence[int],
                     padding=tuple(lo for lo, _ in padding), dilation=tuple(dilation),
                     groups=groups)
     if groups != 1:
-        raise Unmapped("convolution", f"groups={groups} (the language has no conv2d yet)")
+        raise Unmapped("convolution", f"groups={groups} with padding other than conv2d's")
     n, c, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh = (h + sum(padding[0]) - dilation[0] * (kh - 1) - 1) // stride[0] + 1
