@@ -56,6 +56,7 @@ CASES: list[tuple[str, str]] = [
     ("norm", "norm(A)"), ("norm", "norm(A, axis=1)"), ("norm", "norm(A, ord=1, axis=0)"),
     ("norm", "norm(A, ord=inf, axis=1)"), ("norm", "norm(A, keepdims=True)"),
     ("norm", "norm(B, ord=2, axis=-1, keepdims=True)"), ("norm", "norm(A, ord=inf)"),
+    ("norm", "norm(A, axis=(0, 1))"), ("norm", "norm(A, ord=1, axis=(1, 0))"),
     ("dot", "dot(x, y)"), ("dot", "dot(A, x)"), ("dot", "dot(x, A)"), ("dot", "dot(A, A)"),
     ("dot", "dot(s, x)"), ("dot", "dot(B, A)"),
     ("matmul", "A @ x"), ("matmul", "B @ A"), ("matmul", "x @ A"), ("matmul", "x @ y"),

@@ -19,12 +19,14 @@ def reduce_with(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _norm(a: Any, ord: float = 2, axis: Any = None, keepdims: bool = False) -> Any:
-    """Vector norm via jnp.linalg.norm, as users write it (its gradient at 0 is NaN)."""
+    """Vector norm, as users write it (its gradient at 0 is NaN). Over two axes it stays a
+    vector norm of their elements: ``jnp.linalg.norm`` would take a matrix norm there (the
+    largest singular value for ord 2), which is not the language's ``norm``."""
     axis = normalize_axis(axis)
     if axis is None:
         out = jnp.linalg.norm(jnp.ravel(a), ord=ord)
         return jnp.reshape(out, (1,) * a.ndim) if keepdims else out
-    return jnp.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims)
+    return jnp.linalg.vector_norm(a, ord=ord, axis=axis, keepdims=keepdims)
 
 
 TABLE: dict[str, Callable[..., Any]] = {
