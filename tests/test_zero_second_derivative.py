@@ -79,3 +79,20 @@ def test_the_zero_tensor_itself_converts() -> None:
     (h,) = torch.autograd.grad(g.sum(), x)
     assert h._is_zerotensor()  # what torch returns; numpy() alone refuses it
     np.testing.assert_array_equal(as_float64(h), [0.0, 0.0])
+
+
+def test_an_integer_result_has_a_zero_hessian_in_the_default_methods() -> None:
+    """``argmax(x) * sum(x**2)`` (an index as a weight): jax.grad refuses an integer
+    output, so the jax method's Hessian errored (found by the throughput suite); the
+    integer factor is constant at the point: the Hessian is argmax(x) * 2 I = 4 I here."""
+    report = verify_case(case_from("""
+        name: index_weight
+        inputs: {x: [0.3, -1.2, 0.5]}
+        expr: argmax(x) * sum(x**2) + argmin(x)
+        order: 2
+        """))
+    assert report.method_status == {"sympy": "pass", "fd": "pass", "torch": "pass",
+                                    "jax": "pass"}
+    jax = next(v.result for v in report.points[0].verdicts if v.method == "jax")
+    assert jax.hessian is not None
+    np.testing.assert_allclose(jax.hessian["x"]["x"], 4.0 * np.eye(3), atol=1e-12)

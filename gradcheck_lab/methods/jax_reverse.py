@@ -140,6 +140,8 @@ def flat_scalar(case: Case, f: Callable[..., Any], primals: list[Any]
     def g(x: Any) -> Any:
         parts = jnp.split(x, bounds)
         out = f(*[q.reshape(s) for q, s in zip(parts, shapes, strict=True)])
+        if not jnp.issubdtype(out.dtype, jnp.floating):  # argmax: jax.grad refuses ints;
+            out = out.astype(x.dtype)  # an integer result's derivatives are 0
         if case.cotangent is None:
             return out
         return jnp.sum(jnp.asarray(np.asarray(case.cotangent), dtype=out.dtype) * out)

@@ -26,7 +26,8 @@ def _norm(a: Any, ord: float = 2, axis: Any = None, keepdims: bool = False) -> A
     if axis is None:
         out = jnp.linalg.norm(jnp.ravel(a), ord=ord)
         return jnp.reshape(out, (1,) * a.ndim) if keepdims else out
-    return jnp.linalg.vector_norm(a, ord=ord, axis=axis, keepdims=keepdims)
+    # jax types ord as int | str, but takes any float order (inf included) as numpy does
+    return jnp.linalg.vector_norm(a, ord=ord, axis=axis, keepdims=keepdims)  # type: ignore[arg-type]
 
 
 TABLE: dict[str, Callable[..., Any]] = {
