@@ -85,14 +85,31 @@ def test_an_integer_result_has_a_zero_hessian_in_the_default_methods() -> None:
     """``argmax(x) * sum(x**2)`` (an index as a weight): jax.grad refuses an integer
     output, so the jax method's Hessian errored (found by the throughput suite); the
     integer factor is constant at the point: the Hessian is argmax(x) * 2 I = 4 I here."""
-    report = verify_case(case_from("""
+    report = verify_case(case_from(f"""
         name: index_weight
-        inputs: {x: [0.3, -1.2, 0.5]}
+        inputs: {{x: [0.3, -1.2, 0.5]}}
         expr: argmax(x) * sum(x**2) + argmin(x)
         order: 2
+        methods: [{', '.join(EVERY)}]
         """))
-    assert report.method_status == {"sympy": "pass", "fd": "pass", "torch": "pass",
-                                    "jax": "pass"}
-    jax = next(v.result for v in report.points[0].verdicts if v.method == "jax")
-    assert jax.hessian is not None
-    np.testing.assert_allclose(jax.hessian["x"]["x"], 4.0 * np.eye(3), atol=1e-12)
+    assert report.method_status == dict.fromkeys(EVERY, "pass")
+    for method in ("jax", "jax_forward", "torch_forward"):
+        result = next(v.result for v in report.points[0].verdicts if v.method == method)
+        assert result.hessian is not None
+        np.testing.assert_allclose(result.hessian["x"]["x"], 4.0 * np.eye(3), atol=1e-12)
+        np.testing.assert_allclose(result.gradient["x"], 4.0 * np.array([0.3, -1.2, 0.5]))
+
+
+def test_an_integer_valued_expression_has_zero_derivatives_in_forward_mode() -> None:
+    """``argmax(x)`` alone: torch.func and jax.jvp refused the int64 output (error); its
+    derivative is 0 and its value the index."""
+    report = verify_case(case_from(f"""
+        name: index_alone
+        inputs: {{x: [0.3, 1.2, -0.5]}}
+        expr: argmax(x)
+        methods: [{', '.join(EVERY)}]
+        """))
+    assert report.method_status == dict.fromkeys(EVERY, "pass")
+    for verdict in report.points[0].verdicts:
+        np.testing.assert_array_equal(verdict.result.gradient["x"], np.zeros(3))
+        assert float(verdict.result.value) == 1.0

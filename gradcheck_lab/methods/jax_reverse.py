@@ -77,7 +77,12 @@ def as_function(case: Case, point: Point,
     run = forward or of_expression
 
     def f(*wrt: Any) -> Any:
-        return run({**arrays, **dict(zip(names, wrt, strict=True))})
+        out = jnp.asarray(run({**arrays, **dict(zip(names, wrt, strict=True))}))
+        if jnp.issubdtype(out.dtype, jnp.inexact):
+            return out
+        # an integer result (argmax) is constant near the point: as a float its derivatives
+        # are 0, where jax.grad and jax.jvp refuse an integer output
+        return out.astype(dtype)
 
     return f, [arrays[n] for n in names], names
 
@@ -140,8 +145,6 @@ def flat_scalar(case: Case, f: Callable[..., Any], primals: list[Any]
     def g(x: Any) -> Any:
         parts = jnp.split(x, bounds)
         out = f(*[q.reshape(s) for q, s in zip(parts, shapes, strict=True)])
-        if not jnp.issubdtype(out.dtype, jnp.floating):  # argmax: jax.grad refuses ints;
-            out = out.astype(x.dtype)  # an integer result's derivatives are 0
         if case.cotangent is None:
             return out
         return jnp.sum(jnp.asarray(np.asarray(case.cotangent), dtype=out.dtype) * out)

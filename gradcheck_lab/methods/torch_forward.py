@@ -50,7 +50,11 @@ def _run(case: Case, point: Point) -> MethodResult:
 
     def f(*wrt: torch.Tensor) -> torch.Tensor:
         given = {**values, **dict(zip(names, wrt, strict=True))}
-        return evaluate(expression(case), backend, given)
+        out = evaluate(expression(case), backend, given)
+        # an integer result (argmax) is constant near the point: derivatives 0 as a float,
+        # where torch.func refuses an integer output
+        return out.to(dtype) if isinstance(out, torch.Tensor) and not out.is_floating_point() \
+            else out
 
     def with_value(*wrt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         out = f(*wrt)
