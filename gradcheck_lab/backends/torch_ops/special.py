@@ -13,29 +13,37 @@ def _cbrt(a: torch.Tensor) -> torch.Tensor:
     return torch.sign(a) * torch.abs(a).pow(1 / 3)
 
 
-class _BesselJ0(torch.autograd.Function):
-    """torch.special.bessel_j0 has no derivative: J0' = -J1 (reverse, forward, vmap)."""
+Slope = Callable[[torch.Tensor], torch.Tensor]
 
-    generate_vmap_rule = True
 
-    @staticmethod
-    def forward(x: torch.Tensor) -> torch.Tensor:
-        return torch.special.bessel_j0(x)
+def _with_slope(value: Slope, slope: Slope, doc: str) -> type[torch.autograd.Function]:
+    """An elementwise torch Function ``value`` whose derivative is ``slope(x)``, in reverse,
+    forward and vmapped modes (torch.func): for kernels torch ships without a derivative."""
 
-    @staticmethod
-    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
-        ctx.save_for_backward(inputs[0])
-        ctx.save_for_forward(inputs[0])
+    class Rule(torch.autograd.Function):
+        generate_vmap_rule = True
 
-    @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
-        (x,) = ctx.saved_tensors
-        return -grad * bessel_j1(x)
+        @staticmethod
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            return value(x)
 
-    @staticmethod
-    def jvp(ctx: Any, tangent: torch.Tensor) -> torch.Tensor:
-        (x,) = ctx.saved_tensors
-        return -bessel_j1(x) * tangent
+        @staticmethod
+        def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+            ctx.save_for_backward(inputs[0])
+            ctx.save_for_forward(inputs[0])
+
+        @staticmethod
+        def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+            (x,) = ctx.saved_tensors
+            return grad * slope(x)
+
+        @staticmethod
+        def jvp(ctx: Any, tangent: torch.Tensor) -> torch.Tensor:
+            (x,) = ctx.saved_tensors
+            return slope(x) * tangent
+
+    Rule.__doc__ = doc
+    return Rule
 
 
 def _j1_slope(x: torch.Tensor) -> torch.Tensor:
@@ -44,29 +52,10 @@ def _j1_slope(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x == 0, torch.full_like(x, 0.5), bessel_j0(x) - bessel_j1(safe) / safe)
 
 
-class _BesselJ1(torch.autograd.Function):
-    """torch.special.bessel_j1 has no derivative: J1' = J0 - J1 / x."""
-
-    generate_vmap_rule = True
-
-    @staticmethod
-    def forward(x: torch.Tensor) -> torch.Tensor:
-        return torch.special.bessel_j1(x)
-
-    @staticmethod
-    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
-        ctx.save_for_backward(inputs[0])
-        ctx.save_for_forward(inputs[0])
-
-    @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
-        (x,) = ctx.saved_tensors
-        return grad * _j1_slope(x)
-
-    @staticmethod
-    def jvp(ctx: Any, tangent: torch.Tensor) -> torch.Tensor:
-        (x,) = ctx.saved_tensors
-        return _j1_slope(x) * tangent
+_BesselJ0 = _with_slope(torch.special.bessel_j0, lambda x: -bessel_j1(x),
+                        "torch.special.bessel_j0 has no derivative: J0' = -J1.")
+_BesselJ1 = _with_slope(torch.special.bessel_j1, _j1_slope,
+                        "torch.special.bessel_j1 has no derivative: J1' = J0 - J1 / x.")
 
 
 def bessel_j0(x: torch.Tensor) -> torch.Tensor:
