@@ -6,7 +6,7 @@ shapes only."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -66,8 +66,11 @@ def index_values(args: Sequence[np.ndarray], params: Params) -> Shape:
         raise ShapeProblem(str(exc)) from None
 
 
-def check_bounds(shape: Shape, index: Sequence[Any], arrays: Sequence[Any]) -> None:
-    """Integer index arrays inside their axis (-n..n-1), boolean masks of the right shape."""
+def _array_axes(shape: Shape, index: Sequence[Any], arrays: Sequence[Any]
+                ) -> Iterator[tuple[int, np.ndarray]]:
+    """Each index array of ``index`` (in ``arrays``) with the axis of ``shape`` it starts
+    at: ``None`` takes no axis, ``...`` the axes the items after it leave, a boolean mask
+    as many as its dimensions, anything else one."""
     axis, items = 0, iter(arrays)
     for item in index:
         if item is None:
@@ -78,41 +81,34 @@ def check_bounds(shape: Shape, index: Sequence[Any], arrays: Sequence[Any]) -> N
             continue
         if isinstance(item, str) and item == ARRAY_PLACE:
             arr = np.asarray(next(items))
-            if arr.dtype == bool:
-                want = shape[axis:axis + arr.ndim]
-                if arr.shape != want:
-                    raise ShapeProblem(f"a boolean index of shape {arr.shape} does not match "
-                                       f"axes {axis}.. of shape {shape}")
-                axis += arr.ndim
-                continue
-            if axis >= len(shape):
-                raise ShapeProblem(f"too many indices for shape {shape}")
-            size = shape[axis]
-            if arr.size and (arr.max() >= size or arr.min() < -size):
-                bad = arr.max() if arr.max() >= size else arr.min()
-                raise ShapeProblem(f"index {int(bad)} is out of range for axis {axis} of "
-                                   f"shape {shape} (-{size}..{size - 1})")
+            yield axis, arr
+            axis += arr.ndim if arr.dtype == bool else 1
+            continue
         axis += 1
+
+
+def check_bounds(shape: Shape, index: Sequence[Any], arrays: Sequence[Any]) -> None:
+    """Integer index arrays inside their axis (-n..n-1), boolean masks of the right shape."""
+    for axis, arr in _array_axes(shape, index, arrays):
+        if arr.dtype == bool:
+            want = shape[axis:axis + arr.ndim]
+            if arr.shape != want:
+                raise ShapeProblem(f"a boolean index of shape {arr.shape} does not match "
+                                   f"axes {axis}.. of shape {shape}")
+            continue
+        if axis >= len(shape):
+            raise ShapeProblem(f"too many indices for shape {shape}")
+        size = shape[axis]
+        if arr.size and (arr.max() >= size or arr.min() < -size):
+            bad = arr.max() if arr.max() >= size else arr.min()
+            raise ShapeProblem(f"index {int(bad)} is out of range for axis {axis} of "
+                               f"shape {shape} (-{size}..{size - 1})")
 
 
 def _consumed_sizes(shape: Shape, index: Sequence[Any], arrays: Sequence[Any]) -> list[int]:
     """Sizes of the axes the index arrays take up (an integer array one, a mask its own)."""
-    sizes, axis, items = [], 0, iter(arrays)
-    for item in index:
-        if item is None:
-            continue
-        if item is Ellipsis:
-            rest = sum(1 for i in index if i is not None and i is not Ellipsis)
-            axis = len(shape) - (rest - _consumed(index, item))
-            continue
-        if isinstance(item, str) and item == ARRAY_PLACE:
-            arr = np.asarray(next(items))
-            width = arr.ndim if arr.dtype == bool else 1
-            sizes += list(shape[axis:axis + width])
-            axis += width
-            continue
-        axis += 1
-    return sizes
+    return [size for axis, arr in _array_axes(shape, index, arrays)
+            for size in shape[axis:axis + (arr.ndim if arr.dtype == bool else 1)]]
 
 
 def _consumed(index: Sequence[Any], ellipsis: Any) -> int:
