@@ -1,8 +1,10 @@
 """Throughput cases for the ops that need a form of their own: conditionals (comparisons
 and masks inside ``where``, rounding and its jumps times a smooth factor), scans, shape
 ops (keywords such as ``pad_width`` or ``shift`` are required, some ops need matrices or a
-last axis of 3), and the integer-indexing ops (``index``, ``take_along_axis``,
-``one_hot``, with ``int64`` inputs).
+last axis of 3), the integer-indexing ops (``index``, ``take_along_axis``,
+``one_hot``, with ``int64`` inputs), linear algebra (square or tall matrices, far from
+singular where the op has an edge there) and the neural-network ops (a conv's weight
+``w``, int64 class labels ``k``).
 
 Each row of ``FORMS`` gives the op's templates (``{x}``, ``{y}``: differentiated inputs
 of one shape; ``{rank}`` and ``{shape}``: that shape's rank and sizes; ``k``: an int64
@@ -14,6 +16,7 @@ domain, so no point sits on a comparison's tie or a rounding's jump.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +31,15 @@ ANY: tuple[Shape, ...] = ((3,), (4, 3), (2, 3, 4))
 MATRICES: tuple[Shape, ...] = ((4, 3), (3, 3), (2, 3, 4))
 
 
+SQUARE: tuple[Shape, ...] = ((3, 3), (2, 2), (2, 3, 3))
+TALL: tuple[Shape, ...] = ((4, 3), (3, 3), (2, 4, 3))
+SIGNALS: tuple[Shape, ...] = ((1, 2, 6), (2, 1, 5), (1, 3, 4))  # (N, C, L)
+IMAGES: tuple[Shape, ...] = ((1, 1, 4, 4), (1, 2, 4, 6), (2, 1, 5, 5))  # (N, C, H, W)
+LOGITS: tuple[Shape, ...] = ((4, 3), (2, 5), (3, 3))  # (N, classes)
+Values = Callable[[np.random.Generator, Shape], Any]  # x's (and y's) values for a shape
+Extra = Callable[[np.random.Generator, Shape], dict[str, Any]]  # more inputs, by x's shape
+
+
 @dataclass(frozen=True)
 class Form:
     templates: tuple[str, ...]
@@ -37,6 +49,25 @@ class Form:
     domain: Domain = DEFAULT
     ints: Ints | None = None
     order2: bool = True  # False where the op has no second derivative to check (jumps)
+    values: Values | None = None  # instead of uniform in the domain (matrices far from singular)
+    extra: Extra | None = None  # differentiated inputs of other shapes (a conv's weight w)
+
+
+def _well_conditioned(rng: np.random.Generator, shape: Shape) -> Any:
+    """2 on the diagonal, off-diagonal entries in [-0.5, 0.5]: for the shapes here
+    (at most 4 rows) diagonally dominant, so full rank with a positive definite
+    symmetric part (cholesky, slogdet and solve stay away from their edges)."""
+    return (rng.uniform(-0.5, 0.5, size=shape) + 2.0 * np.eye(shape[-2], shape[-1])).tolist()
+
+
+def _conv_weight(dims: int) -> Extra:
+    def weight(rng: np.random.Generator, shape: Shape) -> dict[str, Any]:
+        return {"w": rng.uniform(-1.0, 1.0, size=(2, shape[1], *([2] * dims))).tolist()}
+    return weight
+
+
+def _scale(rng: np.random.Generator, shape: Shape) -> dict[str, Any]:
+    return {"w": rng.uniform(0.5, 1.5, size=shape[-1:]).tolist()}
 
 
 def _rows(rng: np.random.Generator, shape: Shape) -> Any:
@@ -99,6 +130,35 @@ FORMS: dict[str, Form] = {
     "index": Form(("{x}[k]", "{x}[k] * {x}[k]"), ints=_rows),
     "take_along_axis": Form(("take_along_axis({x}, k, axis=-1)",), ints=_along_last),
     "one_hot": Form(("{x} * one_hot(k, num_classes={last})",), ints=_labels),
+    "polygamma": Form(("polygamma(1, {x})", "polygamma(0, {x})"), domain=Domain(0.5, 3.0)),
+    "matrix_power": Form(("matrix_power({x}, 2)", "matrix_power({x}, -1)"), shapes=SQUARE,
+                         vjp=(3, 3), values=_well_conditioned),
+    "expm": Form(("expm({x})",), shapes=SQUARE, vjp=(3, 3), domain=Domain(-1.0, 1.0)),
+    "solve": Form(("solve({x}, {y})",), shapes=SQUARE, vjp=(3, 3), values=_well_conditioned),
+    "cholesky": Form(("cholesky({x})", "cholesky({x} @ swapaxes({x}, axis1=-1, axis2=-2))"),
+                     shapes=SQUARE, vjp=(3, 3), values=_well_conditioned),
+    "slogdet": Form(("slogdet({x})[1]",), shapes=SQUARE, vjp=(3, 3), values=_well_conditioned),
+    "eigh": Form(("eigh({x})[0]",), shapes=SQUARE, vjp=(3, 3)),
+    "eigvalsh": Form(("eigvalsh({x})",), shapes=SQUARE, vjp=(3, 3)),
+    "svd": Form(("svd({x})[1]",), shapes=TALL, vjp=(4, 3)),
+    "svdvals": Form(("svdvals({x})",), shapes=TALL, vjp=(4, 3)),
+    "qr": Form(("qr({x})[0]", "qr({x})[1]"), shapes=TALL, vjp=(4, 3), values=_well_conditioned),
+    "pinv": Form(("pinv({x})",), shapes=TALL, vjp=(4, 3), values=_well_conditioned),
+    "conv1d": Form(("conv1d({x}, w)", "conv1d({x}, w, stride=2, padding=1)"), shapes=SIGNALS,
+                   jacobian=(1, 1, 4), vjp=(2, 2, 6), extra=_conv_weight(1)),
+    "conv2d": Form(("conv2d({x}, w)", "conv2d({x}, w, stride=2, padding=1)"), shapes=IMAGES,
+                   jacobian=(1, 1, 3, 3), vjp=(1, 2, 4, 4), extra=_conv_weight(2)),
+    "avg_pool2d": Form(("avg_pool2d({x}, 2)", "avg_pool2d({x}, kernel_size=2, stride=1)"),
+                       shapes=IMAGES, jacobian=(1, 1, 2, 2), vjp=(1, 2, 4, 4)),
+    "max_pool2d": Form(("max_pool2d({x}, 2)",
+                        "max_pool2d({x}, kernel_size=2, stride=1, padding=1)"),
+                       shapes=IMAGES, jacobian=(1, 1, 2, 2), vjp=(1, 2, 4, 4)),
+    "layer_norm": Form(("layer_norm({x}, ({last},))", "layer_norm({x}, ({last},), w)"),
+                       shapes=((4, 3), (2, 5), (2, 3, 4)), jacobian=(2, 3), extra=_scale),
+    "cross_entropy": Form(("cross_entropy({x}, k)", "cross_entropy({x}, k, label_smoothing=0.1)"),
+                          shapes=LOGITS, ints=_labels),
+    "nll_loss": Form(("nll_loss(log_softmax({x}), k)", "nll_loss({x}, k, reduction='sum')"),
+                     shapes=LOGITS, ints=_labels),
 }
 
 
@@ -111,9 +171,17 @@ def _call(template: str, shape: Shape) -> str:
                            shape=", ".join(map(str, shape)))
 
 
+def _draw(rng: np.random.Generator, form: Form, shape: Shape) -> Any:
+    return form.values(rng, shape) if form.values is not None else _values(rng, shape,
+                                                                             form.domain)
+
+
 def _inputs(rng: np.random.Generator, form: Form, template: str, shape: Shape
             ) -> dict[str, Any]:
-    inputs: dict[str, Any] = {n: _values(rng, shape, form.domain) for n in _names(template)}
+    inputs: dict[str, Any] = {n: _draw(rng, form, shape) for n in _names(template)}
+    if form.extra is not None:  # only those the template uses (an unused input is refused)
+        inputs.update({n: v for n, v in form.extra(rng, shape).items()
+                       if re.search(rf"\b{n}\b", template)})
     if form.ints is not None:
         inputs["k"] = {"value": form.ints(rng, shape), "dtype": "int64"}
     return inputs
@@ -123,7 +191,7 @@ def form_cases(rng: np.random.Generator, name: str, form: Form) -> Iterator[dict
     for t, template in enumerate(form.templates):
         for shape in form.shapes:
             inputs = _inputs(rng, form, template, shape)
-            point = {n: _values(rng, shape, form.domain) for n in _names(template)}
+            point = {n: _draw(rng, form, shape) for n in _names(template)}
             yield _case(f"{name}{t}_{'x'.join(map(str, shape))}",
                         f"sum(sin({_call(template, shape)}))", inputs, points=[point])
     first = form.templates[0]

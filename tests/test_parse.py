@@ -302,6 +302,9 @@ def test_unknown_keyword_points_at_it() -> None:
     ("dot(x)", "dot() takes 2 array argument(s), got 1", "dot(x, y)"),
     ("exp()", "exp() takes 1 array argument(s), got 0", "exp(x)"),
     ("reshape(x)", "reshape() needs 'shape'", "reshape(x, shape=None)"),
+    # the throughput suite's first form: "'NoneType' object is not iterable" before
+    ("layer_norm(x)", "layer_norm() needs 'normalized_shape'",
+     "layer_norm(input, normalized_shape, weight, bias, eps=1e-05)"),
 ])
 def test_wrong_arity(text: str, message: str, accepted: str) -> None:
     exc = refused(text)

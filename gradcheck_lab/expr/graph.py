@@ -7,7 +7,7 @@ memoise per node even when two subtrees print the same. ``pos`` is the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,21 @@ class Expression:
 
     def ops(self) -> Iterator[Op]:
         return (n for n in self.nodes if isinstance(n, Op))
+
+    def structure(self) -> tuple[Hashable, ...]:
+        """A key equal for two expressions that compute the same thing: the same ops with
+        the same static params over the same inputs and constants, wherever their text
+        differs (positions, spacing, ``let`` names). Compiled programs are shared by it."""
+        index = {id(n): i for i, n in enumerate(self.nodes)}
+        rows: list[Hashable] = []
+        for n in self.nodes:
+            if isinstance(n, Op):
+                rows.append(("op", n.op, repr(n.params), tuple(index[id(a)] for a in n.args)))
+            elif isinstance(n, Const):
+                rows.append(("const", type(n.value).__name__, repr(n.value)))
+            else:
+                rows.append((type(n).__name__, n.name))
+        return (*rows, index[id(self.root)])
 
 
 def topological(root: Node) -> tuple[Node, ...]:

@@ -1,23 +1,27 @@
 """Method ``jax``: JAX reverse mode (one ``jax.vjp`` per point) in the case's dtype.
 
-The case's expression and its reverse pass are compiled once per case (``jax.jit``),
-with every input an argument, so all points of a case share one compilation. Eager
+The case's expression and its reverse pass (and, for ``order: 2``, its Hessian) are
+compiled once (``jax.jit``) with every input an argument, so all points of a case share
+one compilation, and so do cases that compute the same thing at other values
+(``program_key``: a suite of one op over several domains compiles once per shape). Eager
 dispatch compiles each primitive on first use instead, which on the seed cases costs
 more (measured cold, 17 seed cases: 3.0 s eager, 1.2 s with one jit per case).
 User implementations stay eager: their Python control flow may not trace.
 
-Small cases (``FAST_COMPILE_ELEMENTS`` input elements or fewer) are compiled with XLA's
-backend optimisation off: compiling is then most of the method's time and running the
-program a few microseconds, and level 0 compiles about 20% faster (measured: 48 vs 60 ms
-CPU per small reverse-mode program; on 177 suite cases 26 vs 31 s). Same IEEE arithmetic:
-XLA's CPU backend does no fast-math at any level.
+Small cases (``FAST_COMPILE_ELEMENTS`` input elements or fewer) are compiled for a fast
+compile: compiling is then most of the method's time and running the program a few
+microseconds. XLA's backend optimisation off compiles about 20% faster (measured: 48 vs
+60 ms CPU per small reverse-mode program; on 177 suite cases 26 vs 31 s), and XLA:CPU's
+older elemental emitters instead of its MLIR fusion emitters 2.5x faster again (60 suite
+cases: 6.8 s of backend compilation, 2.7 s without them; the method's CPU 9.2 s, 4.3 s).
+Same IEEE arithmetic: XLA's CPU backend does no fast-math either way.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from functools import lru_cache
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -39,7 +43,7 @@ from gradcheck_lab.results import MethodResult
 
 NAME = "jax"
 FAST_COMPILE_ELEMENTS = 4096  # input elements up to which compile time outweighs run time
-FAST_COMPILE = {"xla_backend_optimization_level": 0}
+FAST_COMPILE = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
 
 
 def unavailable() -> str | None:
@@ -152,32 +156,33 @@ def flat_scalar(case: Case, f: Callable[..., Any], primals: list[Any]
     return g, jnp.concatenate([jnp.ravel(p) for p in primals])
 
 
+def second_order(g: Callable[[Any], Any], x: Any, forward: bool, vs: Any = None) -> Any:
+    """The Hessian of the scalar ``g`` at ``x``: jax.hessian (forward over reverse) or
+    jacrev(grad) (reverse over reverse); with directions ``vs`` (k, n), the products
+    ``H v`` by ``jvp(grad)`` or ``vjp(grad)`` (H is symmetric). Traceable: jit it."""
+    import jax
+
+    if vs is None:
+        return (jax.hessian(g) if forward else jax.jacrev(jax.grad(g)))(x)
+    if forward:
+        return jax.vmap(lambda v: jax.jvp(jax.grad(g), (x,), (v,))[1])(vs)
+    _, pullback = jax.vjp(jax.grad(g), x)
+    return jax.vmap(lambda v: pullback(v)[0])(vs)
+
+
 def hessian(case: Case, f: Callable[..., Any], primals: list[Any], forward: bool,
             directions: np.ndarray | None = None) -> Any:
-    """jax.hessian (forward over reverse) or jacrev(grad) (reverse over reverse).
-
-    With ``directions`` (k, n): the products ``H v``, by ``jvp(grad)`` (forward over
-    reverse) or ``vjp(grad)`` (reverse over reverse; H is symmetric).
-    """
+    """``second_order`` of the checked scalar of ``f`` at ``primals``, split per input
+    pair (``H v`` per input with ``directions``); ``f`` may be eager (an implementation)."""
     import jax
     import jax.numpy as jnp
 
     g, x0 = flat_scalar(case, f, primals)
-    if directions is not None:
-        vs = jnp.asarray(directions, dtype=x0.dtype)
-        if forward:
-            def products(x: Any) -> Any:
-                return jax.vmap(lambda v: jax.jvp(jax.grad(g), (x,), (v,))[1])(vs)
-        else:
-            def products(x: Any) -> Any:
-                _, pullback = jax.vjp(jax.grad(g), x)
-                return jax.vmap(lambda v: pullback(v)[0])(vs)
-        return split_hvp(case, as_float64(jax.jit(products, **_options(x0))(x0)))
-    second = jax.hessian(g) if forward else jax.jacrev(jax.grad(g))
+    vs = None if directions is None else jnp.asarray(directions, dtype=x0.dtype)
     # one compile of the whole second-order program beats eager dispatch of its many
     # small primitives (measured: Rosenbrock 2.6 s eager, 0.9 s jitted)
-    matrix = jax.jit(second, **_options(x0))(x0)
-    return split_hessian(case, as_float64(matrix))
+    out = as_float64(jax.jit(lambda x: second_order(g, x, forward, vs), **_options(x0))(x0))
+    return split_hessian(case, out) if directions is None else split_hvp(case, out)
 
 
 class Static:
@@ -195,10 +200,39 @@ class Static:
         return isinstance(other, Static) and other.key == self.key
 
 
-@lru_cache(maxsize=64)
-def _compiled(case: Case) -> Callable[..., Any]:
-    """``(*all inputs) -> (output, derivatives of the wrt inputs)``, jitted once per case
-    (int64 inputs static: one compilation per distinct value)."""
+PROGRAMS_KEPT = 256  # compiled programs kept per process (a worker's, from case to case)
+_programs: OrderedDict[Hashable, Callable[..., Any]] = OrderedDict()
+
+
+def program_key(case: Case) -> Hashable:
+    """What ``_compiled``'s program depends on: the expression's structure, the inputs'
+    names, kinds and sizes, the dtype, the output's kind and the cotangent's values. Two
+    cases equal in these (the same function at other values, as suites of one op over
+    several domains have) share one jitted program, and JAX compiles it once per
+    shape."""
+    cotangent = None if case.cotangent is None else (case.cotangent.shape,
+                                                     case.cotangent.tobytes())
+    inputs = tuple((s.name, s.is_integer, s.wrt, np.shape(s.value)) for s in case.inputs)
+    return (expression(case).structure(), inputs, case.dtype, case.device, case.is_scalar,
+            cotangent)
+
+
+def _compiled(case: Case, second: bool = False) -> Callable[..., Any]:
+    """``(*all inputs) -> (output, derivatives of the wrt inputs)``, or with ``second``
+    ``(*all inputs, directions or None) -> Hessian or H v`` (reverse over reverse), jitted
+    once per ``program_key`` (int64 inputs static: one compilation per distinct value)."""
+    key = (second, program_key(case))
+    program = _programs.get(key)
+    if program is None:
+        program = _programs[key] = _program(case, second)
+        if len(_programs) > PROGRAMS_KEPT:
+            _programs.popitem(last=False)
+    else:
+        _programs.move_to_end(key)
+    return program
+
+
+def _program(case: Case, second: bool) -> Callable[..., Any]:
     import jax
 
     from gradcheck_lab.backends.jax_ops import make_backend
@@ -207,16 +241,21 @@ def _compiled(case: Case) -> Callable[..., Any]:
     every = [spec.name for spec in case.inputs]
     wrt = [spec.name for spec in case.wrt]
     static = tuple(i for i, spec in enumerate(case.inputs) if spec.is_integer)
+    expr = expression(case)  # equal for every case of this program_key, as the rest is
 
-    def program(*values: Any) -> tuple[Any, list[Any]]:
+    def program(*args: Any) -> Any:
+        # with ``second`` the directions (None, or an array per point) come last
+        values, vs = (args[:-1], args[-1]) if second else (args, None)
         given = {n: v.array if isinstance(v, Static) else v
                  for n, v in zip(every, values, strict=True)}
 
         def f(*diff: Any) -> Any:
-            values = {**given, **dict(zip(wrt, diff, strict=True))}
-            return evaluate(expression(case), backend, values)
+            return evaluate(expr, backend, {**given, **dict(zip(wrt, diff, strict=True))})
 
-        return reverse_mode(case, f, [given[n] for n in wrt])
+        primals = [given[n] for n in wrt]
+        if not second:
+            return reverse_mode(case, f, primals)
+        return second_order(*flat_scalar(case, f, primals), False, vs)
 
     small = sum(int(np.size(spec.value)) for spec in case.inputs) <= FAST_COMPILE_ELEMENTS
     return jax.jit(program, static_argnums=static, **(_fast_compile(jax.jit) if small else {}))
@@ -248,16 +287,17 @@ def compute(case: Case, point: Point) -> MethodResult:
 def _run(case: Case, point: Point) -> MethodResult:
     import jax.numpy as jnp
 
-    program = _compiled(case)
     dtype = jax_dtype(case)
-    out, grads = program(*[Static(point.values[spec.name]) if spec.is_integer
-                           else jnp.asarray(np.asarray(point.values[spec.name]), dtype)
-                           for spec in case.inputs])
+    values = [Static(point.values[spec.name]) if spec.is_integer
+              else jnp.asarray(np.asarray(point.values[spec.name]), dtype)
+              for spec in case.inputs]
+    out, grads = _compiled(case)(*values)
     second = None
-    if wants_hessian(case) and case.wrt:  # the Hessian path needs the eager function
-        f, primals, _ = as_function(case, point)
-        second = hessian(case, f, primals, forward=False,
-                         directions=hessian_directions(case, point))
+    if wants_hessian(case) and case.wrt:
+        directions = hessian_directions(case, point)
+        vs = None if directions is None else jnp.asarray(directions, dtype)
+        raw = as_float64(_compiled(case, second=True)(*values, vs))
+        second = split_hessian(case, raw) if directions is None else split_hvp(case, raw)
     names = [spec.name for spec in case.wrt]
     return MethodResult(NAME, value=as_float64(out), hessian=second,
                         gradient={n: as_float64(g) for n, g in zip(names, grads, strict=True)})

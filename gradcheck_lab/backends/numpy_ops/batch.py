@@ -151,6 +151,27 @@ def _trace(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[b
     return np.asarray(np.sum(np.diagonal(args[0], params.get("offset", 0), 1, 2), axis=-1))
 
 
+def _first_per_item(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
+                    params: dict[str, Any]) -> np.ndarray:
+    """Rows over the last axes (stacks of matrices, layer_norm's normalised axes) whose
+    other arguments are not batched: the batch axis is one more stack axis."""
+    if any(flags[1:]):
+        return looped(fn, args, flags, params)
+    return per_item(fn, args, flags, params)
+
+
+def _samples_merged(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
+                    params: dict[str, Any]) -> np.ndarray:
+    """conv and pool rows, whose input has a sample axis N first and is the only batched
+    argument: (B, N, ...) goes in as (B * N, ...) samples, and comes out split again."""
+    if any(flags[1:]):
+        return looped(fn, args, flags, params)
+    x = args[0]
+    out = np.asarray(fn(x.reshape(x.shape[0] * x.shape[1], *x.shape[2:]), *args[1:],
+                        **params))
+    return out.reshape(x.shape[0], -1, *out.shape[1:])
+
+
 RULES: Mapping[str, Rule] = {
     **dict.fromkeys(("add", "sub", "mul", "div", "pow", "maximum", "minimum", "arctan2",
                      "hypot", "logaddexp", "logaddexp2", "xlogy", "xlog1py", "mod",
@@ -170,6 +191,9 @@ RULES: Mapping[str, Rule] = {
                      "softmax", "log_softmax"), shifted_axes),
     "getitem": _getitem, "T": _reverse, "transpose": _transpose, "reshape": _reshape,
     "stack": _stack, "matmul": _matmul, "dot": _dot, "outer": _outer, "trace": _trace,
+    **dict.fromkeys(("cholesky", "slogdet", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
+                     "matrix_power", "layer_norm", "polygamma"), _first_per_item),
+    **dict.fromkeys(("conv1d", "conv2d", "avg_pool2d", "max_pool2d"), _samples_merged),
 }
 
 
@@ -193,6 +217,11 @@ GUARD_RULES: Mapping[str, Rule] = {
                      "inv"), per_item),
     **dict.fromkeys(("div", "maximum", "minimum"), broadcasting),
     "pow": _pow_guard, "max": shifted_axes, "min": shifted_axes, "norm": _norm_guard,
+    # matrix guards over stacks, one signature per matrix in stack order (the det's sign,
+    # definiteness, eigenvector leanings, Householder signs, rank); solve's reads A only
+    **dict.fromkeys(("slogdet", "solve", "cholesky", "eigh", "eigvalsh", "qr", "pinv"),
+                    per_item),
+    "max_pool2d": _samples_merged,
 }
 
 

@@ -1,6 +1,6 @@
 """NumPy rows of the further elementwise functions (float64; complex128 where the row says
-the complex step may use it). Special functions without a numpy form (digamma, erfinv,
-Bessel i0, i1, j0, j1) are scipy.special's where scipy is installed (JAX brings it):
+the complex step may use it). Special functions without a numpy form (digamma, polygamma,
+erfinv, Bessel i0, i1, j0, j1) are scipy.special's where scipy is installed (JAX brings it):
 vectorised, within a few ulps (1e-16 absolute near the functions' zeros), which finite
 differences see as the rounding noise of any libm function. Without scipy they are
 evaluated with mpmath at 30 digits and rounded (correctly rounded, but about 0.5 ms per
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import mpmath
@@ -52,9 +53,11 @@ def _mp(name: str, *first: int) -> Callable[[Any], np.ndarray]:
     return _real(scalar)
 
 
-def _special(name: str, mp_name: str, *first: int) -> Callable[[Any], np.ndarray]:
+def _special(name: str, mp_name: str, *first: int, scipy_first: tuple[int, ...] = ()
+             ) -> Callable[[Any], np.ndarray]:
     """scipy.special's ``name`` where importable (checked at the first call, so that
-    importing the table imports no scipy), else mpmath's ``mp_name``."""
+    importing the table imports no scipy), else mpmath's ``mp_name``. ``first``: the
+    leading arguments mpmath takes (a Bessel order), ``scipy_first``: scipy's."""
     slow = _mp(mp_name, *first)
     fast: list[Any] = []
 
@@ -69,11 +72,17 @@ def _special(name: str, mp_name: str, *first: int) -> Callable[[Any], np.ndarray
         if fast[0] is None or np.iscomplexobj(a):
             return slow(a)
         x = np.asarray(a, dtype=np.float64)
-        out = np.asarray(fast[0](x), dtype=np.float64)
-        if name == "psi":  # scipy's -inf at 0 and the poles beyond: NaN, as mpmath says
-            return np.where((x <= 0) & (x == np.floor(x)), np.nan, out)
+        out = np.asarray(fast[0](*scipy_first, x), dtype=np.float64)
+        if name in ("psi", "polygamma"):  # scipy's inf at 0 and the poles beyond: NaN,
+            return np.where((x <= 0) & (x == np.floor(x)), np.nan, out)  # as mpmath says
         return out
     return apply
+
+
+@cache
+def _polygamma(n: int) -> Callable[[Any], np.ndarray]:
+    """psi^(n): scipy's polygamma (psi, or a Hurwitz zeta times -(-1)^n n!), else mpmath's."""
+    return _special("polygamma", "polygamma", n, scipy_first=(n,))
 
 
 def _gammaln(v: float) -> float:
@@ -141,7 +150,7 @@ TABLE: dict[str, Callable[..., Any]] = {
     "logaddexp": _logaddexp(math.e), "logaddexp2": _logaddexp(2.0),
     "logit": _logit, "erfc": _real(math.erfc), "erfinv": _special("erfinv", "erfinv"),
     "gammaln": _real(_gammaln), "digamma": _special("psi", "digamma"),
-    "polygamma": lambda a, n: _mp("polygamma", n)(a),
+    "polygamma": lambda a, n: _polygamma(n)(a),
     "xlogy": _xlog(np.log), "xlog1py": _xlog(np.log1p), "sinc": _sinc,
     "i0": _special("i0", "besseli", 0), "i1": _special("i1", "besseli", 1),
     "j0": _special("j0", "besselj", 0), "j1": _special("j1", "besselj", 1),

@@ -68,7 +68,8 @@ ROWS: list[OpSpec] = [
            rules.layer_norm, {"normalized_shape": Param(None, "ints"),
                               "eps": Param(1e-5, "number")}, "nn",
            arrays=("input", "weight", "bias"), defaults={"weight": 1.0},
-           order=("input", "normalized_shape", "weight", "bias")),
+           order=("input", "normalized_shape", "weight", "bias"),
+           static_positional=("normalized_shape",)),
     OpSpec("cross_entropy", 2, 3, "torch's cross_entropy(input, target): input logits (N, C), "
                                   "target int64 class indices (N,); weight (C,), "
                                   "ignore_index, reduction, label_smoothing as in torch",
