@@ -25,11 +25,13 @@ from gradcheck_lab.backends.sympy_ops import exact
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.methods.symbolic_model import models
 from gradcheck_lab.numeric import precise_eval as pe
-from gradcheck_lab.numeric.symbolic_grad import gradient
+from gradcheck_lab.numeric.symbolic_grad import gradient, tree_larger_than
 from gradcheck_lab.results import CaseReport, Finding
 
 MAX_ELEMENTS = 64  # differentiated elements above which no formula is fitted
-MAX_OPS = 400  # SymPy operations of one derivative above which it is not split
+# tree nodes of one derivative above which it is not split: counted lazily and stopped at
+# the limit (sympy.count_ops took 16 s on the derivative of a 3x3 QR before it could say no)
+MAX_NODES = 1600
 MAX_SUBSET = 3  # terms fitted together at most
 FIT_RESIDUAL = 0.02  # |error - delta * terms| / |error| for a fit to count
 SHOWN_CHARS = 240
@@ -53,6 +55,8 @@ def term_rows(case: Case, point: Point, errors: dict[str, np.ndarray]) -> list[R
     target = model.output.item() if case.cotangent is None else sp.Add(
         *[exact(w) * o for w, o in zip(np.asarray(case.cotangent).ravel(),
                                        model.output.ravel(), strict=True)])
+    if tree_larger_than(target, MAX_NODES):  # its derivatives would be larger still
+        return None
     grads = dict(zip(flat, gradient(target, flat), strict=True))
     subs = found.subs(point)
     shapes = {s: sp.Symbol(name) for name, syms in model.symbols.items() for s in syms.ravel()}
@@ -61,7 +65,7 @@ def term_rows(case: Case, point: Point, errors: dict[str, np.ndarray]) -> list[R
         err = np.asarray(errors[spec.name], dtype=np.float64)
         for idx, symbol in np.ndenumerate(model.symbols[spec.name]):
             derivative = grads[symbol]
-            if sp.count_ops(derivative) > MAX_OPS:
+            if tree_larger_than(derivative, MAX_NODES):
                 return None
             values: dict[sp.Basic, float] = {}
             for term in sp.Add.make_args(derivative.doit()):

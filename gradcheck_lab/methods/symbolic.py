@@ -150,7 +150,7 @@ def _gradient_dag(case: Case, model: Symbolic, constants: frozenset[sp.Basic]
         weights = [1] if case.cotangent is None else np.asarray(case.cotangent).ravel()
         target = sp.Add(*[sp.Mul(exact(w), o, evaluate=False)
                           for w, o in zip(weights, outputs, strict=True)], evaluate=False)
-        grads = [sp.sympify(g) for g in gradient(target, flat, constants)]
+        grads = [sp.sympify(g) for g in gradient(target, flat, constants, evaluate=False)]
         model.cache[key] = (grads, pe.post_order(grads))
     result: tuple[list[sp.Expr], list[sp.Basic]] = model.cache[key]
     return result

@@ -17,6 +17,7 @@ kink, and at the kink the verdict's one-sided rule applies instead.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Iterable, Sequence
 
 import sympy as sp
@@ -47,9 +48,18 @@ def _local_derivative(node: sp.Basic, index: int) -> sp.Expr:
 
 
 def gradient(output: sp.Expr, symbols: Sequence[sp.Symbol],
-             constants: Collection[sp.Basic] = ()) -> list[sp.Expr]:
+             constants: Collection[sp.Basic] = (), evaluate: bool = True) -> list[sp.Expr]:
     """d output / d s for every symbol ``s``, exact, in one reverse sweep; subexpressions
-    in ``constants`` (identically constant, ``numeric.constancy``) pass nothing on."""
+    in ``constants`` (identically constant, ``numeric.constancy``) pass nothing on.
+
+    ``evaluate=False`` (a gradient only evaluated, never shown) builds every product, sum
+    and local derivative unevaluated: SymPy's automatic evaluation asks assumptions of
+    the arguments (is it finite? real?), a walk of each argument's tree as if its shared
+    subexpressions were not shared; on expm's Taylor and squaring DAG that took over 300 s.
+    """
+    if not evaluate:
+        with sp.evaluate(False):
+            return gradient(output, symbols, constants)
     targets = frozenset(symbols)
     order = post_order([sp.sympify(output)])
     depends = dependents(order, targets, constants)
@@ -62,6 +72,13 @@ def gradient(output: sp.Expr, symbols: Sequence[sp.Symbol],
             if arg in depends:
                 adjoint.setdefault(arg, []).append(total * _local_derivative(node, index))
     return [sp.Add(*adjoint.get(s, [])) for s in symbols]
+
+
+def tree_larger_than(expr: sp.Basic, limit: int) -> bool:
+    """Whether ``expr`` has more than ``limit`` nodes counted as a tree (a shared
+    subexpression once per use: what SymPy's structural comparisons and assumption
+    queries walk); visits at most ``limit + 1`` of them."""
+    return any(True for _ in itertools.islice(sp.preorder_traversal(expr), limit, None))
 
 
 def free_symbols(expressions: Iterable[sp.Expr]) -> set[sp.Symbol]:

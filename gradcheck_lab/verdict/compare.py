@@ -20,7 +20,7 @@ import numpy as np
 
 from gradcheck_lab.case import Tolerance
 from gradcheck_lab.results import MethodResult, Mismatch, PointReport, Status, Verdict, worst
-from gradcheck_lab.tolerances import FD_ESTIMATE_FACTOR, expression_depth
+from gradcheck_lab.tolerances import expression_depth, fd_estimate_factor
 from gradcheck_lab.verdict.reference import (
     Evidence,
     Judging,
@@ -118,9 +118,9 @@ def judge(judging: Judging, result: MethodResult, reference: Reference | None) -
         mismatches += found
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
     for name, got_p, want_p, err in _projection_pairs(result, ref):
-        bound = tol.bound(want_p) + FD_ESTIMATE_FACTOR * err
+        bound = tol.bound(want_p) + fd_estimate_factor(name) * err
         found, a, r = _compare(name, got_p, want_p, np.asarray(bound),
-                               absolute=np.asarray(tol.atol + FD_ESTIMATE_FACTOR * err))
+                               absolute=np.asarray(tol.atol + fd_estimate_factor(name) * err))
         mismatches += found
         max_abs, max_rel = max(max_abs, a), max(max_rel, r)
     status, message = _status(mismatches, used_interval, expect_fail, judging.kinks_fail)
@@ -152,7 +152,7 @@ def _unresolved(name: str, numbers: tuple[np.ndarray, np.ndarray, np.ndarray],
     within its estimate is consistent with it: a pass."""
     got, want, est = (np.broadcast_to(np.asarray(a, dtype=np.float64), np.shape(numbers[1]))
                       for a in numbers)
-    widened = FD_ESTIMATE_FACTOR * np.where(np.isfinite(est), est, 0.0)
+    widened = fd_estimate_factor(name) * np.where(np.isfinite(est), est, 0.0)
     with np.errstate(all="ignore"):
         err = np.abs(got - want)
         found = (err <= bound) & (err > bound - widened) & (widened >= np.abs(want)) \
@@ -224,7 +224,7 @@ def _bound(judging: Judging, tol: Tolerance, ref: np.ndarray, name: str,
     for source in (reference.estimate, own):
         if source is not None and name in source:
             est = np.asarray(source[name])
-            bound = bound + FD_ESTIMATE_FACTOR * np.where(np.isfinite(est), est, 0.0)
+            bound = bound + fd_estimate_factor(name) * np.where(np.isfinite(est), est, 0.0)
     spread = reference.spread
     if spread is not None and name in spread and not judging.is_exact(method):
         # not measurable (the perturbed point leaves the domain): no allowance

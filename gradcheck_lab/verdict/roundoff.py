@@ -27,6 +27,7 @@ from gradcheck_lab.methods.symbolic_model import as_received, models
 from gradcheck_lab.numeric import precise_eval as pe
 from gradcheck_lab.numeric.branches import Resolver
 from gradcheck_lab.numeric.roundoff import absolute_reverse, forward_error
+from gradcheck_lab.numeric.symbolic_grad import tree_larger_than
 
 Site = tuple[str, tuple[tuple[str, Any], ...], sp.Basic, sp.Basic]  # op, params, v, u
 # Ops that frameworks evaluate and differentiate by matrix algorithms (LAPACK's
@@ -35,6 +36,7 @@ Site = tuple[str, tuple[tuple[str, Any], ...], sp.Basic, sp.Basic]  # op, params
 # rounding is normwise (Higham, *Accuracy and Stability of Numerical Algorithms*, 2002,
 # ch. 18-19), also where our formula's terms vanish. Measured: torch and JAX give
 # 3e-16 for the derivative of Q (square A) by A's last column, exactly 0 in Householder.
+STRUCTURAL_LOOKUP_NODES = 2000  # tree nodes up to which a site is looked up by structure
 NORMWISE_OPS = frozenset({"qr", "eigh", "eigvalsh", "svd", "svdvals", "cholesky", "pinv",
                           "solve", "inv", "det", "slogdet", "expm", "matrix_power"})
 
@@ -60,8 +62,9 @@ def _elementwise_magnitudes(case: Case, point: Point) -> dict[str, np.ndarray]:
     running = forward_error(model.order, values, leaves)
     out = {"value": _floats([running[o] for o in outputs], model.output.shape)}
     injections = {}
+    model_nodes = {id(node) for node in values}
     for op, params, v, u in _unary_sites(case, point):
-        if u in values and v in values:
+        if _known(u, values, model_nodes) and _known(v, values, model_nodes):
             r = _own_rounding(op, params, values[u], values[v])
             if r > 0:
                 injections[v] = (u, r)
@@ -81,6 +84,16 @@ def _elementwise_magnitudes(case: Case, point: Point) -> dict[str, np.ndarray]:
     rows = [sweep({node: pe.mpf(1)}) for node in outputs]
     return {**out, **{n: np.stack([r[n] for r in rows]).reshape(case.gradient_shape(n))
                       for n in wrt}}
+
+
+def _known(node: sp.Basic, values: dict[sp.Basic, Any], model_nodes: set[int]) -> bool:
+    """Whether the site's ``node`` is a node of the model: the same object as a rule (the
+    graph is built with the same branches and SymPy's cache), else looked up by
+    structure, only for a small tree: two separately built copies of a large DAG compare
+    as trees (expm's Taylor and squaring DAG: no answer in 300 s)."""
+    if id(node) in model_nodes:
+        return True
+    return not tree_larger_than(node, STRUCTURAL_LOOKUP_NODES) and node in values
 
 
 def _floats(values: list[Any], shape: tuple[int, ...]) -> np.ndarray:

@@ -218,9 +218,10 @@ GUARD_RULES: Mapping[str, Rule] = {
     **dict.fromkeys(("div", "maximum", "minimum"), broadcasting),
     "pow": _pow_guard, "max": shifted_axes, "min": shifted_axes, "norm": _norm_guard,
     # matrix guards over stacks, one signature per matrix in stack order (the det's sign,
-    # definiteness, eigenvector leanings, Householder signs, rank); solve's reads A only
-    **dict.fromkeys(("slogdet", "solve", "cholesky", "eigh", "eigvalsh", "qr", "pinv"),
-                    per_item),
+    # definiteness, eigen- and singular vector leanings, Householder signs, rank); solve's
+    # reads A only
+    **dict.fromkeys(("slogdet", "solve", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr",
+                     "pinv"), per_item),
     "max_pool2d": _samples_merged,
 }
 

@@ -57,7 +57,9 @@ def _sv_guard(args: Arrays, params: Params) -> np.ndarray:
     a, b = np.argmax(np.abs(u), axis=-2), np.argmax(np.abs(v), axis=-2)
     ua = np.take_along_axis(u, a[..., None, :], axis=-2)[..., 0, :]
     vb = np.take_along_axis(v, b[..., None, :], axis=-2)[..., 0, :]
-    return np.concatenate([np.ravel(a), np.ravel(b), np.ravel(np.sign(ua * vb))])
+    # per matrix together (a stack's signature is in stack order: batched fd compares
+    # each point's part)
+    return np.ravel(np.concatenate([a, b, np.sign(ua * vb)], axis=-1))
 
 
 def _pd_side(args: Arrays, params: Params) -> np.ndarray:
