@@ -78,6 +78,8 @@ def run_ours(folder: Path, jobs: int, cache: str) -> dict[str, Any]:
     slowest = sorted(cases, key=lambda c: c["seconds"])[-3:][::-1]
     return {"jobs": jobs, "cache": cache, "wall": wall, "cpu": cpu, "cases": len(cases),
             "status": Counter(c["status"] for c in cases), "methods": methods,
+            "not_passing": sorted(f"{c['name']} ({c['status']})" for c in cases
+                                  if c["status"] != "pass"),
             "steps": steps, "slowest": [(c["name"], c["seconds"]) for c in slowest],
             "load": load, "overhead": report["summary"].get("overhead", {}),
             "summary": done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""}
@@ -146,6 +148,8 @@ def render(suite: dict[str, Any], ours: list[dict[str, Any]], theirs: dict[str, 
     lines += ["", "Statuses: " + "; ".join(
         f"--jobs {r['jobs']} ({r['label']}): "
         + ", ".join(f"{k} {v}" for k, v in sorted(r["status"].items())) for r in ours)]
+    lines += ["", f"Not passing (--jobs {ours[0]['jobs']}, {ours[0]['label']}): "
+              + (", ".join(ours[0]["not_passing"]) or "none")]
     lines += ["", "Not in the per-step times (import and JAX compilation, summed over "
               "workers): " + "; ".join(f"--jobs {r['jobs']} ({r['label']}): " + ", ".join(
                   f"{k} {v:.1f} s" for k, v in r["overhead"].items()) for r in ours)]
