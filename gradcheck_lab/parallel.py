@@ -68,10 +68,12 @@ class _Reporter:
 
 
 def _worker(conn: Connection, options: RunOptions) -> None:
-    from gradcheck_lab.backends.jax_cache import own_process_cache
+    from gradcheck_lab.backends import jax_cache, sympy_cache
+
+    jax_cache.own_process_cache()  # a worker process is ours (before the runner imports
+    sympy_cache.own_process_cache()  # JAX or SymPy)
     from gradcheck_lab.runner import run_case
 
-    own_process_cache()  # a worker process is ours (before the runner imports JAX)
     reporter = _Reporter(conn)
     while True:
         item = conn.recv()

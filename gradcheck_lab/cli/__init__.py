@@ -64,9 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse printed usage (exit 2), --help or --version (exit 0)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    from gradcheck_lab.backends.jax_cache import own_process_cache
+    from gradcheck_lab.backends import jax_cache, sympy_cache
 
-    own_process_cache()  # this process is ours: JAX may keep compiled programs on disk
+    jax_cache.own_process_cache()  # this process is ours: JAX may keep programs on disk,
+    sympy_cache.own_process_cache()  # and SymPy a cache that large graphs fit in
     try:
         code: int = command(args.command).main(args)
         return code
