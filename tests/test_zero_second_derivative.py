@@ -113,3 +113,21 @@ def test_an_integer_valued_expression_has_zero_derivatives_in_forward_mode() -> 
     for verdict in report.points[0].verdicts:
         np.testing.assert_array_equal(verdict.result.gradient["x"], np.zeros(3))
         assert float(verdict.result.value) == 1.0
+
+
+def test_an_integer_valued_expression_has_a_zero_hessian_in_every_method() -> None:
+    """``argmax(x)`` at order 2: the jax method's Hessian program (compiled once per
+    case since the throughput work) must make the integer output a float as its gradient
+    program does; it errored on the suite's argmax_order2 and argmin_order2."""
+    report = verify_case(case_from(f"""
+        name: index_order2
+        inputs: {{x: [0.3, 1.2, -0.5]}}
+        expr: argmax(x)
+        order: 2
+        methods: [{', '.join(EVERY)}]
+        """))
+    assert report.method_status == dict.fromkeys(EVERY, "pass")
+    for verdict in report.points[0].verdicts:
+        if verdict.method in ("sympy", "fd", "jax", "jax_forward"):
+            assert verdict.result.hessian is not None, verdict.method
+            np.testing.assert_array_equal(verdict.result.hessian["x"]["x"], np.zeros((3, 3)))

@@ -81,14 +81,18 @@ def as_function(case: Case, point: Point,
     run = forward or of_expression
 
     def f(*wrt: Any) -> Any:
-        out = jnp.asarray(run({**arrays, **dict(zip(names, wrt, strict=True))}))
-        if jnp.issubdtype(out.dtype, jnp.inexact):
-            return out
-        # an integer result (argmax) is constant near the point: as a float its derivatives
-        # are 0, where jax.grad and jax.jvp refuse an integer output
-        return out.astype(dtype)
+        return inexact(run({**arrays, **dict(zip(names, wrt, strict=True))}), dtype)
 
     return f, [arrays[n] for n in names], names
+
+
+def inexact(out: Any, dtype: Any) -> Any:
+    """``out`` as a JAX array; an integer result (argmax) is constant near the point, so
+    as a float its derivatives are 0, where jax.grad and jax.jvp refuse an integer output."""
+    import jax.numpy as jnp
+
+    out = jnp.asarray(out)
+    return out if jnp.issubdtype(out.dtype, jnp.inexact) else out.astype(dtype)
 
 
 def reverse_mode(case: Case, f: Callable[..., Any], primals: list[Any]) -> tuple[Any, list[Any]]:
@@ -237,7 +241,8 @@ def _program(case: Case, second: bool) -> Callable[..., Any]:
 
     from gradcheck_lab.backends.jax_ops import make_backend
 
-    backend = make_backend(jax_dtype(case))
+    dtype = jax_dtype(case)
+    backend = make_backend(dtype)
     every = [spec.name for spec in case.inputs]
     wrt = [spec.name for spec in case.wrt]
     static = tuple(i for i, spec in enumerate(case.inputs) if spec.is_integer)
@@ -250,7 +255,8 @@ def _program(case: Case, second: bool) -> Callable[..., Any]:
                  for n, v in zip(every, values, strict=True)}
 
         def f(*diff: Any) -> Any:
-            return evaluate(expr, backend, {**given, **dict(zip(wrt, diff, strict=True))})
+            return inexact(evaluate(expr, backend, {**given, **dict(zip(wrt, diff,
+                                                                        strict=True))}), dtype)
 
         primals = [given[n] for n in wrt]
         if not second:
