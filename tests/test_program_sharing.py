@@ -16,6 +16,17 @@ def case_of(text: str) -> Case:
     return case_from(text, "t.yaml")
 
 
+SAME_FUNCTION = ("name: {name}\nexpr: sum(sin(x) * y)\n{extra}"
+                 "inputs: {{x: {x}, y: {{value: {y}, wrt: false}}}}\n")
+AT = (([0.5, 1.0], [2.0, 3.0]), ([-1.5, 0.25], [-4.0, 0.5]))  # x, y of two cases
+
+
+def _two_cases(extra: str = "") -> list[Case]:
+    """``sum(sin(x) * y)`` at the two points of ``AT``, as two cases."""
+    return [case_of(SAME_FUNCTION.format(name=f"c{i}", x=x, y=y, extra=extra))
+            for i, (x, y) in enumerate(AT)]
+
+
 def test_structure_ignores_spacing_and_position_but_not_what_is_computed() -> None:
     names = frozenset({"x", "y"})
     base = parse("sum(sin(x) * y)", names).structure()
@@ -33,15 +44,13 @@ def test_cases_at_other_values_share_one_program_and_keep_their_own_values() -> 
     pytest.importorskip("jax")
     from gradcheck_lab.methods import jax_reverse
 
-    text = ("name: {name}\nexpr: sum(sin(x) * y)\n"
-            "inputs: {{x: {x}, y: {{value: {y}, wrt: false}}}}\n")
-    first = case_of(text.format(name="a", x="[0.5, 1.0]", y="[2.0, 3.0]"))
-    second = case_of(text.format(name="b", x="[-1.5, 0.25]", y="[-4.0, 0.5]"))
-    other_shape = case_of(text.format(name="c", x="[0.1, 0.2, 0.3]", y="[1.0, 1.0, 1.0]"))
+    first, second = _two_cases()
+    other_shape = case_of(SAME_FUNCTION.format(name="c", x="[0.1, 0.2, 0.3]",
+                                               y="[1.0, 1.0, 1.0]", extra=""))
     assert jax_reverse.program_key(first) == jax_reverse.program_key(second)
     assert jax_reverse.program_key(first) != jax_reverse.program_key(other_shape)
     assert jax_reverse._compiled(first) is jax_reverse._compiled(second)
-    for case, x, y in ((first, [0.5, 1.0], [2.0, 3.0]), (second, [-1.5, 0.25], [-4.0, 0.5])):
+    for case, (x, y) in zip((first, second), AT, strict=True):
         result = jax_reverse.compute(case, case.points[0])
         assert result.error is None, result.error
         np.testing.assert_allclose(result.gradient["x"], np.cos(x) * np.array(y), rtol=1e-15)
@@ -67,16 +76,30 @@ def test_order_2_cases_share_their_hessian_program_too() -> None:
     pytest.importorskip("jax")
     from gradcheck_lab.methods import jax_reverse
 
-    text = ("name: {name}\nexpr: sum(sin(x) * y)\norder: 2\n"
-            "inputs: {{x: {x}, y: {{value: {y}, wrt: false}}}}\n")
-    first = case_of(text.format(name="h1", x="[0.5, 1.0]", y="[2.0, 3.0]"))
-    second = case_of(text.format(name="h2", x="[-1.5, 0.25]", y="[-4.0, 0.5]"))
-    assert jax_reverse._compiled(first, second=True) is jax_reverse._compiled(second,
-                                                                              second=True)
-    assert jax_reverse._compiled(first, second=True) is not jax_reverse._compiled(first)
-    for case, x, y in ((first, [0.5, 1.0], [2.0, 3.0]), (second, [-1.5, 0.25], [-4.0, 0.5])):
+    first, second = _two_cases(extra="order: 2\n")
+    hessian_program = jax_reverse._compiled(first, second=True)
+    assert hessian_program is jax_reverse._compiled(second, second=True)
+    assert hessian_program is not jax_reverse._compiled(first)
+    for case, (x, y) in zip((first, second), AT, strict=True):
         result = jax_reverse.compute(case, case.points[0])
         assert result.error is None, result.error
         assert result.hessian is not None
         np.testing.assert_allclose(result.hessian["x"]["x"], np.diag(-np.sin(x) * np.array(y)),
                                    rtol=1e-15, atol=1e-300)
+
+
+def test_structure_tells_long_constant_arrays_apart() -> None:
+    """numpy's repr elides the middle of a long array: two traced constants differing
+    there must not share a program."""
+    from gradcheck_lab.expr.graph import Const, Expression, Op
+
+    def with_constant(values: np.ndarray) -> Expression:
+        const = Const(values, "c", (1, 1))  # type: ignore[arg-type]  # a traced array
+        root = Op("sum", (const,), (("axis", None), ("keepdims", False)), (1, 1))
+        return Expression("sum(c)", root, (const, root))
+
+    a, b = np.zeros(5000), np.zeros(5000)
+    b[2500] = 1.0
+    assert repr(a) == repr(b)
+    assert with_constant(a).structure() != with_constant(b).structure()
+    assert with_constant(a).structure() == with_constant(a.copy()).structure()

@@ -81,12 +81,23 @@ class Expression:
         rows: list[Hashable] = []
         for n in self.nodes:
             if isinstance(n, Op):
-                rows.append(("op", n.op, repr(n.params), tuple(index[id(a)] for a in n.args)))
+                rows.append(("op", n.op, _exactly(n.params),
+                             tuple(index[id(a)] for a in n.args)))
             elif isinstance(n, Const):
-                rows.append(("const", type(n.value).__name__, repr(n.value)))
+                rows.append(("const", _exactly(n.value)))
             else:
                 rows.append((type(n).__name__, n.name))
         return (*rows, index[id(self.root)])
+
+
+def _exactly(value: Any) -> Hashable:
+    """A hashable of ``value`` that two values share only when equal, type included: an
+    array by its dtype, shape and bytes (numpy's repr elides long arrays)."""
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, *(_exactly(v) for v in value))
+    if hasattr(value, "dtype") and hasattr(value, "tobytes"):  # numpy arrays and scalars
+        return ("array", str(value.dtype), getattr(value, "shape", ()), value.tobytes())
+    return (type(value).__name__, repr(value))
 
 
 def topological(root: Node) -> tuple[Node, ...]:
