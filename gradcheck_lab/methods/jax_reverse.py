@@ -14,12 +14,12 @@ microseconds. XLA's backend optimisation off compiles about 20% faster (measured
 60 ms CPU per small reverse-mode program; on 177 suite cases 26 vs 31 s), and XLA:CPU's
 older elemental emitters instead of its MLIR fusion emitters 2.5x faster again (60 suite
 cases: 6.8 s of backend compilation, 2.7 s without them; the method's CPU 9.2 s, 4.3 s).
-Same IEEE arithmetic: XLA's CPU backend does no fast-math either way.
+Same IEEE arithmetic: XLA's CPU backend does no fast-math either way. The options are
+tried once per process and kept to those this JAX accepts (``jax_compile``).
 """
 
 from __future__ import annotations
 
-import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -39,11 +39,11 @@ from gradcheck_lab.methods.base import (
     timed,
     wants_hessian,
 )
+from gradcheck_lab.methods.jax_compile import fast_compile
 from gradcheck_lab.results import MethodResult
 
 NAME = "jax"
 FAST_COMPILE_ELEMENTS = 4096  # input elements up to which compile time outweighs run time
-FAST_COMPILE = {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}
 
 
 def unavailable() -> str | None:
@@ -185,7 +185,8 @@ def hessian(case: Case, f: Callable[..., Any], primals: list[Any], forward: bool
     vs = None if directions is None else jnp.asarray(directions, dtype=x0.dtype)
     # one compile of the whole second-order program beats eager dispatch of its many
     # small primitives (measured: Rosenbrock 2.6 s eager, 0.9 s jitted)
-    out = as_float64(jax.jit(lambda x: second_order(g, x, forward, vs), **_options(x0))(x0))
+    options = fast_compile(case.device) if x0.size <= FAST_COMPILE_ELEMENTS else {}
+    out = as_float64(jax.jit(lambda x: second_order(g, x, forward, vs), **options)(x0))
     return split_hessian(case, out) if directions is None else split_hvp(case, out)
 
 
@@ -264,19 +265,7 @@ def _program(case: Case, second: bool) -> Callable[..., Any]:
         return second_order(*flat_scalar(case, f, primals), False, vs)
 
     small = sum(int(np.size(spec.value)) for spec in case.inputs) <= FAST_COMPILE_ELEMENTS
-    return jax.jit(program, static_argnums=static, **(_fast_compile(jax.jit) if small else {}))
-
-
-def _options(x0: Any) -> dict[str, Any]:
-    import jax
-
-    return _fast_compile(jax.jit) if x0.size <= FAST_COMPILE_ELEMENTS else {}
-
-
-def _fast_compile(jit: Callable[..., Any]) -> dict[str, Any]:
-    """``compiler_options`` for a small program, where this JAX's ``jit`` takes them."""
-    return ({"compiler_options": FAST_COMPILE}
-            if "compiler_options" in inspect.signature(jit).parameters else {})
+    return jax.jit(program, static_argnums=static, **(fast_compile(case.device) if small else {}))
 
 
 def compute(case: Case, point: Point) -> MethodResult:
