@@ -88,6 +88,14 @@ def compiled_case(device: str) -> str:
     return _case(f"compiled_float32_{device}", "float32", device, impls, "impl:*")
 
 
+def _one_line(message: str) -> str:
+    """A message's first line, and its last where it has more (a compiler's error says
+    where first and what last), for a table cell."""
+    lines = [line.strip().replace("|", "/") for line in message.splitlines() if line.strip()]
+    text = lines[0] if len(lines) < 2 else f"{lines[0]} ... {lines[-1]}"
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def rows(report: CaseReport) -> list[str]:
     """One Markdown row per method other than the reference."""
     out = []
@@ -103,8 +111,8 @@ def rows(report: CaseReport) -> list[str]:
         error = f"{max(errors):.2g}" if errors and status not in ("skipped", "error") else "-"
         seconds = sum(v.result.seconds for v in verdicts)
         note = ""
-        if status in ("skipped", "error"):
-            note = verdicts[0].message.splitlines()[0][:110] if verdicts else ""
+        if status in ("skipped", "error") and verdicts:
+            note = _one_line(verdicts[0].message)
         out.append(f"| {report.case.name} | {method} | {where} | {report.case.dtype} | "
                    f"{status} | {error} | {seconds:.3f} | {note} |")
     return out

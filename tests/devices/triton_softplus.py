@@ -20,8 +20,10 @@ from tests.devices.specimens import SKEW
 BLOCK = 1024
 
 
+# Triton reads a kernel's annotations as types: only tl.constexpr may annotate a
+# parameter (``x_ptr: Any`` is "Cannot access global variable Any", found on an H200).
 @triton.jit
-def _forward_kernel(x_ptr: Any, y_ptr: Any, n: Any, BLOCK_SIZE: tl.constexpr) -> None:
+def _forward_kernel(x_ptr, y_ptr, n, BLOCK_SIZE: tl.constexpr):
     offsets = tl.program_id(axis=0) * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
     mask = offsets < n
     x = tl.load(x_ptr + offsets, mask=mask).to(tl.float32)
@@ -31,8 +33,8 @@ def _forward_kernel(x_ptr: Any, y_ptr: Any, n: Any, BLOCK_SIZE: tl.constexpr) ->
 
 
 @triton.jit
-def _backward_kernel(x_ptr: Any, g_ptr: Any, out_ptr: Any, factor: Any, n: Any,
-                     BLOCK_SIZE: tl.constexpr) -> None:
+def _backward_kernel(x_ptr, g_ptr, out_ptr, factor, n,
+                     BLOCK_SIZE: tl.constexpr):
     offsets = tl.program_id(axis=0) * BLOCK_SIZE + tl.arange(0, BLOCK_SIZE)
     mask = offsets < n
     x = tl.load(x_ptr + offsets, mask=mask).to(tl.float32)
