@@ -17,7 +17,10 @@ and the judged report, so the step that hung is the one blamed:
 Only when no step was running (loading a module) or the same step fails twice does
 the whole case become ``error``. Workers are started with ``spawn`` (torch and JAX are
 not fork-safe) and reused across cases, so each imports its frameworks once and keeps
-its caches (compiled JAX programs, SymPy models) from case to case.
+its caches (compiled JAX programs, SymPy models) from case to case. A free worker
+reserves its next few cases (``WARM_UP_CASES``, fewer near the end so workers finish
+together) and warms up for them as the first one starts (``warm_up``): JAX compiles
+their programs as one.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from gradcheck_lab.case import Case
 from gradcheck_lab.options import RunOptions
 from gradcheck_lab.results import CaseReport, MethodResult
 from gradcheck_lab.runner import DISPLAY_ONLY, JUDGING, PHASES, Resume
+from gradcheck_lab.warm_up import WARM_UP_CASES
 
 Progress = Callable[[CaseReport], object]
 CASES_PER_WORKER = 40  # a worker's start-up (importing torch and JAX: ~2 s) must pay off
@@ -79,9 +83,10 @@ def _worker(conn: Connection, options: RunOptions) -> None:
         item = conn.recv()
         if item is None:
             return
-        _, case, resume = item
+        _, case, resume, upcoming = item
         try:
-            report = run_case(case, options, resume=resume, observer=reporter)
+            report = run_case(case, options, resume=resume, observer=reporter,
+                              upcoming=upcoming)
             conn.send(("done", report, None))
         except Exception:  # noqa: BLE001 - reported as the case's error, the worker goes on
             conn.send(("done", None, traceback.format_exc(limit=3)))
@@ -98,17 +103,32 @@ class _Slot:
         self.process.start()
         child.close()
         self.index: int | None = None
+        self.queue: list[tuple[int, Resume]] = []  # cases reserved for it, next first
+        self.warm_up = False  # whether the next case starts a reserved run
         self.resume = Resume()
         self.known: dict[tuple[str, int], MethodResult] = {}  # results of this attempt
         self.running: tuple[str, int] | None = None  # (step, point) now running
         self.judged: CaseReport | None = None
         self.started = 0.0
 
-    def assign(self, index: int, case: Case, resume: Resume) -> None:
+    def assign(self, index: int, case: Case, resume: Resume,
+               upcoming: Sequence[Case] = ()) -> None:
         self.index, self.resume = index, resume
         self.known, self.running, self.judged = dict(resume.known), None, None
         self.started = time.monotonic()
-        self.conn.send((index, case, resume))
+        self.conn.send((index, case, resume, tuple(upcoming)))
+
+    def reserve(self, pending: list[tuple[int, Resume]], stride: int) -> None:
+        """Take this worker's next cases from ``pending`` (a stack: the next case last),
+        dealt as cards to ``stride`` workers: every ``stride``-th case from the next, its
+        share of them and at most ``WARM_UP_CASES``. It warms up for them together, and
+        cases still start in about the order given."""
+        share = -(-len(pending) // stride)
+        places = [len(pending) - 1 - k * stride for k in range(min(WARM_UP_CASES, share))]
+        self.queue = [pending[p] for p in places]
+        for p in places:  # from the top down, so each place is still right
+            del pending[p]
+        self.warm_up = bool(self.queue)
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -163,17 +183,26 @@ def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress 
             pending.clear()
 
     try:
-        while len(reports) < len(cases) and (pending or any(s.index is not None
-                                                            for s in slots)):
+        while len(reports) < len(cases) and (pending or any(
+                s.index is not None or s.queue for s in slots)):
             if options.exitfirst and any(r.status in ("fail", "error")
                                          for r in reports.values()):
                 break  # the workers still running are stopped below
+            idle = [s for s in slots if s.index is None and not s.queue]
+            for n, slot in enumerate(idle):
+                if pending:
+                    slot.reserve(pending, len(idle) - n)
             for slot in slots:
-                if slot.index is None and pending:
-                    index, resume = pending.pop()
-                    if starting is not None and not resume.failed:
-                        starting(cases[index])
-                    slot.assign(index, cases[index], resume)
+                if slot.index is not None or not slot.queue:
+                    continue
+                # the first case of a reserved run warms the worker up for all of them
+                upcoming = [cases[i] for i, r in slot.queue if not r.failed] \
+                    if slot.warm_up else []
+                slot.warm_up = False
+                index, resume = slot.queue.pop(0)
+                if starting is not None and not resume.failed:
+                    starting(cases[index])
+                slot.assign(index, cases[index], resume, upcoming)
             for i, slot in enumerate(slots):
                 if slot.index is None:
                     continue
@@ -208,6 +237,7 @@ def run_parallel(cases: Sequence[Case], options: RunOptions, progress: Progress 
                     final, again = _blame(slot, failure, cases[slot.index], elapsed)
                     if final is not None:
                         finish(slot.index, final)
+                    pending.extend(reversed(slot.queue))  # its reserved cases go back
                     if again is not None:
                         pending.append((slot.index, again))  # next, in a fresh worker
                     slot.stop()

@@ -15,6 +15,7 @@ from gradcheck_lab.loader import load_paths
 from gradcheck_lab.options import DEFAULT_OPTIONS, RunOptions
 from gradcheck_lab.results import CaseReport, RunReport
 from gradcheck_lab.runner import Notify, run_case
+from gradcheck_lab.warm_up import WARM_UP_CASES
 
 Target = str | Path | Case | Sequence[str | Path | Case]
 Progress = Callable[[CaseReport], object]  # a case's report, when it is done
@@ -81,10 +82,11 @@ def run_cases(cases: Sequence[Case], options: RunOptions = DEFAULT_OPTIONS,
 
         return run_parallel(cases, options, progress, starting)
     reports = []
-    for case in cases:
+    for i, case in enumerate(cases):
         if starting is not None:
             starting(case)
-        reports.append(run_case(case, options))
+        upcoming = cases[i:i + WARM_UP_CASES] if i % WARM_UP_CASES == 0 else ()
+        reports.append(run_case(case, options, upcoming=upcoming))
         if progress is not None:
             progress(reports[-1])
         if options.exitfirst and reports[-1].status in ("fail", "error"):

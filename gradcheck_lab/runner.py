@@ -16,16 +16,17 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
 from gradcheck_lab import timing
-from gradcheck_lab.case import Case, Point, ToleranceOverride
+from gradcheck_lab.case import Case, Point
 from gradcheck_lab.diagnose import GRADIENT_RIGHT, diagnose
 from gradcheck_lab.kinks import kinks_at
 from gradcheck_lab.methods.base import HVP_ABOVE, HVP_DIRECTIONS, uses_hvp, wants_hessian, wrt_size
 from gradcheck_lab.methods.registry import Method, load_method, methods_of
 from gradcheck_lab.options import DEFAULT_OPTIONS, RunOptions
-from gradcheck_lab.precision import round_to
+from gradcheck_lab.ready import points_in_dtype, ready
 from gradcheck_lab.results import CaseReport, Finding, MethodResult, Status, worst
 from gradcheck_lab.trace.resolve import case_at, code_findings, resolve
 from gradcheck_lab.trial import case_status, framework_findings
@@ -37,8 +38,10 @@ from gradcheck_lab.verdict import (
     unexpected_passes,
     usable,
 )
+from gradcheck_lab.warm_up import warm_up
 
 Notify = Callable[[str, int], object]  # (step, point index), before the step runs
+T = TypeVar("T")
 JUDGING, FORMULAS, DIAGNOSIS = "judging", "formulas", "diagnosis"
 # the steps that are not methods; formulas and diagnosis only explain the verdicts
 PHASES = (JUDGING, FORMULAS, DIAGNOSIS)
@@ -103,25 +106,27 @@ class _Clock:
 
 def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
              failed: Mapping[str, str] | None = None, notify: Notify | None = None,
-             resume: Resume | None = None, observer: Observer | None = None) -> CaseReport:
+             resume: Resume | None = None, observer: Observer | None = None,
+             upcoming: Sequence[Case] = ()) -> CaseReport:
     """Run every planned method at every point of ``case`` and judge the results.
 
     ``resume`` (or just ``failed``) carries what an earlier attempt found (see
     ``parallel``): a failed method is ``error`` where it has no known result, a failed
     judging step judges without the point's conditioning, a failed display step is left
     out. ``observer`` (or just ``notify``) hears of every step before it runs.
+    ``upcoming``: this case and the ones this process runs next, which methods may
+    prepare for together now (``warm_up``).
     """
     start = time.perf_counter()
     resume = resume or Resume(failed=failed or {})
     observer = observer or _Notifier(notify)
     clock = _Clock()
-    if options.device is not None and options.device != case.device:
-        case = dataclasses.replace(case, device=options.device)
-    if options.tolerance:
-        case = dataclasses.replace(case, tolerance=project_tolerance(case, options.tolerance))
-    case = cotangent_in_dtype(case)
+    case = ready(case, options)
     methods = methods_of(case, options.methods)
     overhead = _import_frameworks(methods, resume.failed, observer)  # no method's time
+    accounts = Accounts(observer, clock, overhead)
+    if upcoming and not resume.failed:
+        warm_up([ready(c, options) for c in upcoming], options.methods, accounts.step_at_0)
     # a function given by code is traced first; code beside an expr is compared with it
     case = resolve(case, points_in_dtype(case))
     judging = Judging(case, {m.name: m for m in methods}, options.strict or case.kinks == "fail")
@@ -141,7 +146,7 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     for point in points_in_dtype(case):
         checked = case_at(case, point)  # a traced function: the graph traced at this point
         results = _results(checked, point, methods, (preset, resume.known),
-                           Accounts(observer, clock, overhead))
+                           accounts)
         kinks = kinks_at(checked.expr, point.values)
         probe = results.get("fd") or resume.known.get(("fd", point.index))
         if probe is None and (kinks or not usable(results.get("sympy"))) \
@@ -216,6 +221,25 @@ class Accounts:
     clock: _Clock
     overhead: dict[str, float]
 
+    def charge(self, method: str, work: Callable[[], T]) -> tuple[T, float]:
+        """``work()`` as method ``method``'s step on the clock, with JAX's compilation
+        inside it moved to the case's overhead; its result and those seconds."""
+        compiled = timing.compile_seconds()
+        key = f"method:{method}"
+        with self.clock(key):
+            out = work()
+        spent = timing.compile_seconds() - compiled
+        if spent > 0:
+            self.overhead[timing.COMPILATION] = \
+                self.overhead.get(timing.COMPILATION, 0.0) + spent
+            self.clock.seconds[key] = max(self.clock.seconds[key] - spent, 0.0)
+        return out, spent
+
+    def step_at_0(self, method: str, work: Callable[[], object]) -> None:
+        """``work()`` announced as method ``method``'s step at point 0, and charged."""
+        self.observer.step(method, 0)
+        self.charge(method, work)
+
 
 def _results(case: Case, point: Point, methods: Sequence[Method],
              given: tuple[Mapping[str, MethodResult], Mapping[tuple[str, int], MethodResult]],
@@ -232,17 +256,9 @@ def _results(case: Case, point: Point, methods: Sequence[Method],
             results[method.name] = preset[method.name]
             continue
         accounts.observer.step(method.name, point.index)
-        compiled = timing.compile_seconds()
-        key = f"method:{method.name}"
-        with accounts.clock(key):
-            result = method.compute(case, point)
-        spent = timing.compile_seconds() - compiled
-        if spent > 0:
-            accounts.overhead[timing.COMPILATION] = \
-                accounts.overhead.get(timing.COMPILATION, 0.0) + spent
-            accounts.clock.seconds[key] = max(accounts.clock.seconds[key] - spent, 0.0)
-            if result is not None:
-                result = dataclasses.replace(result, seconds=max(result.seconds - spent, 0.0))
+        result, spent = accounts.charge(method.name, partial(method.compute, case, point))
+        if spent > 0 and result is not None:
+            result = dataclasses.replace(result, seconds=max(result.seconds - spent, 0.0))
         if result is not None:
             results[method.name] = result
             accounts.observer.result(point.index, result)
@@ -268,39 +284,6 @@ def _import_frameworks(methods: Sequence[Method], failed: Mapping[str, str],
         if seconds is not None:
             out[f"import {name}"] = seconds
     return out
-
-
-def project_tolerance(case: Case, project: Mapping[str, ToleranceOverride]
-                      ) -> dict[str, ToleranceOverride]:
-    """The project's overrides (``[tool.gradcheck-lab] tolerance``) under the case's own:
-    per key (all methods, or one method), the parts the case gives win."""
-    own = dict(case.tolerance or {})
-    names = [f.name for f in dataclasses.fields(ToleranceOverride)]
-    merged = {key: ToleranceOverride(**{
-        n: getattr(own[key], n) if key in own and getattr(own[key], n) is not None
-        else getattr(part, n) for n in names}) for key, part in project.items()}
-    return {**own, **merged}
-
-
-def points_in_dtype(case: Case) -> tuple[Point, ...]:
-    """Points rounded once to the case's dtype (float32, float16, bfloat16), so every method,
-    the exact reference included, sees the numbers the low-precision code sees."""
-    if case.dtype == "float64":
-        return case.points
-    return tuple(dataclasses.replace(p, values={k: v if case.input[k].is_integer else
-                                                round_to(v, case.dtype)
-                                                for k, v in p.values.items()})
-                 for p in case.points)
-
-
-def cotangent_in_dtype(case: Case) -> Case:
-    """A low-precision case with its cotangent rounded once to the dtype, like its points:
-    the frameworks seed their backward pass with these numbers, so the reference must."""
-    if case.dtype == "float64" or case.cotangent is None:
-        return case
-    cotangent = round_to(case.cotangent, case.dtype)
-    cotangent.setflags(write=False)
-    return dataclasses.replace(case, cotangent=cotangent)
 
 
 def _order_message(case: Case) -> str:

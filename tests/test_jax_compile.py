@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from gradcheck_lab.methods import jax_compile, jax_reverse
+from gradcheck_lab.methods import jax_compile, jax_programs
 from gradcheck_lab.run import verify_case
 from tests.helpers import case_from
 
@@ -21,7 +21,7 @@ UNKNOWN = "xla_gradcheck_lab_no_such_option"
 def fresh_probe(monkeypatch: pytest.MonkeyPatch) -> None:
     """Forget this process's probe (and compiled programs), and restore both after."""
     monkeypatch.setattr(jax_compile, "_accepted", None)
-    monkeypatch.setattr(jax_reverse, "_programs", type(jax_reverse._programs)())
+    monkeypatch.setattr(jax_programs, "_programs", type(jax_programs._programs)())
 
 
 def test_the_locked_jax_accepts_both_options_on_the_cpu(fresh_probe: None) -> None:

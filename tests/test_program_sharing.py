@@ -1,5 +1,5 @@
 """The jax method's compiled programs are shared by cases that compute the same thing
-(``Expression.structure``, ``jax_reverse.program_key``): a suite of one op over several
+(``Expression.structure``, ``jax_programs.program_key``): a suite of one op over several
 domains compiles once per shape, and sharing never mixes up two cases' values."""
 
 from __future__ import annotations
@@ -42,14 +42,14 @@ def test_structure_ignores_spacing_and_position_but_not_what_is_computed() -> No
 
 def test_cases_at_other_values_share_one_program_and_keep_their_own_values() -> None:
     pytest.importorskip("jax")
-    from gradcheck_lab.methods import jax_reverse
+    from gradcheck_lab.methods import jax_programs, jax_reverse
 
     first, second = _two_cases()
     other_shape = case_of(SAME_FUNCTION.format(name="c", x="[0.1, 0.2, 0.3]",
                                                y="[1.0, 1.0, 1.0]", extra=""))
-    assert jax_reverse.program_key(first) == jax_reverse.program_key(second)
-    assert jax_reverse.program_key(first) != jax_reverse.program_key(other_shape)
-    assert jax_reverse._compiled(first) is jax_reverse._compiled(second)
+    assert jax_programs.program_key(first) == jax_programs.program_key(second)
+    assert jax_programs.program_key(first) != jax_programs.program_key(other_shape)
+    assert jax_programs.compiled(first) is jax_programs.compiled(second)
     for case, (x, y) in zip((first, second), AT, strict=True):
         result = jax_reverse.compute(case, case.points[0])
         assert result.error is None, result.error
@@ -59,13 +59,13 @@ def test_cases_at_other_values_share_one_program_and_keep_their_own_values() -> 
 
 def test_a_cotangent_or_dtype_of_its_own_is_a_program_of_its_own() -> None:
     pytest.importorskip("jax")
-    from gradcheck_lab.methods import jax_reverse
+    from gradcheck_lab.methods import jax_programs, jax_reverse
 
     text = "name: v\nexpr: sin(x)\ninputs: {{x: [0.5, 1.0]}}\ncotangent: {cot}\n{extra}"
     ones = case_of(text.format(cot="[1.0, 1.0]", extra=""))
     other = case_of(text.format(cot="[2.0, -1.0]", extra=""))
     single = case_of(text.format(cot="[1.0, 1.0]", extra="dtype: float32\n"))
-    keys = {jax_reverse.program_key(c) for c in (ones, other, single)}
+    keys = {jax_programs.program_key(c) for c in (ones, other, single)}
     assert len(keys) == 3
     result = jax_reverse.compute(other, other.points[0])
     np.testing.assert_allclose(result.gradient["x"], np.cos([0.5, 1.0]) * [2.0, -1.0],
@@ -74,12 +74,12 @@ def test_a_cotangent_or_dtype_of_its_own_is_a_program_of_its_own() -> None:
 
 def test_order_2_cases_share_their_hessian_program_too() -> None:
     pytest.importorskip("jax")
-    from gradcheck_lab.methods import jax_reverse
+    from gradcheck_lab.methods import jax_programs, jax_reverse
 
     first, second = _two_cases(extra="order: 2\n")
-    hessian_program = jax_reverse._compiled(first, second=True)
-    assert hessian_program is jax_reverse._compiled(second, second=True)
-    assert hessian_program is not jax_reverse._compiled(first)
+    hessian_program = jax_programs.compiled(first, second=True)
+    assert hessian_program is jax_programs.compiled(second, second=True)
+    assert hessian_program is not jax_programs.compiled(first)
     for case, (x, y) in zip((first, second), AT, strict=True):
         result = jax_reverse.compute(case, case.points[0])
         assert result.error is None, result.error

@@ -60,7 +60,7 @@ def test_forward_mode_takes_the_value_from_its_linearised_call() -> None:
     import jax.numpy as jnp
 
     from gradcheck_lab.backends.jax_ops import x64
-    from gradcheck_lab.methods.jax_reverse import forward_mode
+    from gradcheck_lab.methods.jax_autodiff import forward_mode
 
     with x64():
         out, (jacobian,) = forward_mode(jax_rules.arcsin_vector, [jnp.asarray(X)])

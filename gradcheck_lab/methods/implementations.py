@@ -109,7 +109,7 @@ def _torch(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
 
 def _jax(case: Case, point: Point, fn: Callable[..., Any]) -> Outcome:
     from gradcheck_lab.backends.jax_ops import x64
-    from gradcheck_lab.methods.jax_reverse import as_function, hessian, reverse_mode
+    from gradcheck_lab.methods.jax_autodiff import as_function, hessian, reverse_mode
 
     def evaluate_user(arrays: Mapping[str, Any]) -> Any:
         out = fn(**arrays)

@@ -12,7 +12,7 @@ from gradcheck_lab.methods.base import (
     timed,
     wants_hessian,
 )
-from gradcheck_lab.methods.jax_reverse import as_function, forward_mode, hessian
+from gradcheck_lab.methods.jax_autodiff import as_function, forward_mode, hessian
 from gradcheck_lab.results import MethodResult
 
 NAME = "jax_forward"
