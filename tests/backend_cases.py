@@ -95,6 +95,7 @@ CASES: list[tuple[str, str]] = [
     ("one_hot", "one_hot(k, 3)"), ("one_hot", "one_hot(k, 4) * x[0]"),
     ("argmax", "argmax(x)"), ("argmax", "argmax(A, axis=1)"),
     ("argmin", "argmin(A, axis=0, keepdims=True)"),
+    ("argmin", "argmin(A)"), ("argmax", "argmax(A, keepdims=True)"),
     # functions
     ("square", "square(x)"), ("cbrt", "cbrt(x)"), ("log2", "log2(p)"), ("log10", "log10(p)"),
     ("exp2", "exp2(x)"), ("arcsinh", "arcsinh(x)"), ("arccosh", "arccosh(1 + p)"),

@@ -172,6 +172,16 @@ def _samples_merged(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: S
     return out.reshape(x.shape[0], -1, *out.shape[1:])
 
 
+def _arg_reduction(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
+                   params: dict[str, Any]) -> np.ndarray:
+    # argmax/argmin: numpy takes no tuple of axes, so axis=None flattens each point instead
+    a = args[0]
+    if params.get("axis") is not None or len(args) > 1:
+        return shifted_axes(fn, args, flags, params)
+    out = np.asarray(fn(a.reshape(a.shape[0], -1), axis=1))
+    return out.reshape((a.shape[0],) + (1,) * (a.ndim - 1)) if params.get("keepdims") else out
+
+
 RULES: Mapping[str, Rule] = {
     **dict.fromkeys(("add", "sub", "mul", "div", "pow", "maximum", "minimum", "arctan2",
                      "hypot", "logaddexp", "logaddexp2", "xlogy", "xlog1py", "mod",
@@ -194,6 +204,7 @@ RULES: Mapping[str, Rule] = {
     **dict.fromkeys(("cholesky", "slogdet", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
                      "matrix_power", "layer_norm", "polygamma"), _first_per_item),
     **dict.fromkeys(("conv1d", "conv2d", "avg_pool2d", "max_pool2d"), _samples_merged),
+    **dict.fromkeys(("argmax", "argmin"), _arg_reduction),
 }
 
 
@@ -217,6 +228,8 @@ GUARD_RULES: Mapping[str, Rule] = {
                      "inv"), per_item),
     **dict.fromkeys(("div", "maximum", "minimum"), broadcasting),
     "pow": _pow_guard, "max": shifted_axes, "min": shifted_axes, "norm": _norm_guard,
+    # argext moves a tuple of axes (None: all of them) to the end and flattens them
+    "argmax": shifted_axes, "argmin": shifted_axes,
     # matrix guards over stacks, one signature per matrix in stack order (the det's sign,
     # definiteness, eigen- and singular vector leanings, Householder signs, rank); solve's
     # reads A only
