@@ -18,7 +18,7 @@ from functools import partial
 from gradcheck_lab.case import Case
 from gradcheck_lab.methods.registry import BUILTIN_METHODS, load_method, methods_of
 
-WARM_UP_CASES = 16  # cases a process warms up for at once (jax_batch.BATCH_CASES)
+WARM_UP_CASES = 16  # cases a process warms up for at once (measured: methods/jax_batch.py)
 Step = Callable[[str, Callable[[], object]], object]  # (method, work): runs it as its step
 
 

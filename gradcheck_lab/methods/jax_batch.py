@@ -8,14 +8,14 @@ of each case (``jax_programs.traceable``, one slot each) inside one function and
 that once. A slot's case then runs by calling the batch with its own arguments in its
 slot and the first point's arguments of the others in theirs, and keeping its slot's
 outputs: every slot runs on each call, a few microseconds each for the small cases taken
-(``BATCH_ELEMENTS``). Measured on 300
-first-order cases of the throughput suite, one process: 16.1 CPU s with one program per
-case, 11.2 s with 8 cases per program, 10.3 s with 16, 9.2 s with 64; tracing (2.9 s)
-stays, lowering and compiling shrink. On the whole suite (1,927 cases, ``--jobs 1``):
-179 CPU s without, 140 s with 16 per program; JAX's compilation 85 s, 49 s. Hessian
-programs (order 2) are larger, and batching them too saved nothing measurable (JAX's
-share of the run 0.802 against 0.804 of the other methods' time); 32 cases per program
-instead of 16 saved 1% (0.793), within the noise.
+(``BATCH_ELEMENTS``). The runner passes the next ``warm_up.WARM_UP_CASES`` (16) cases.
+Measured on 300 first-order cases of the throughput suite, one process: 16.1 CPU s with
+one program per case, 11.2 s with 8 cases per program, 10.3 s with 16, 9.2 s with 64;
+tracing (2.9 s) stays, lowering and compiling shrink. On the whole suite (1,927 cases,
+``--jobs 1``): 179 CPU s without, 140 s with 16 per program; JAX's compilation 85 s,
+49 s. Hessian programs (order 2) are larger, and batching them too saved nothing
+measurable (JAX's share of the run 0.802 against 0.804 of the other methods' time); 32
+cases per program instead of 16 saved 1% (0.793), within the noise.
 
 The slots compute what the per-case programs compute, with the same options (XLA:CPU does
 no fast-math), but XLA compiles a module as a whole, and in a larger one it may split or
@@ -36,7 +36,6 @@ import numpy as np
 from gradcheck_lab.case import Case
 from gradcheck_lab.devices import CPU, resolve, running_on
 
-BATCH_CASES = 16  # cases per compiled program (see the measurements above)
 BATCH_ELEMENTS = 1024  # input elements of a case, at most: each call runs every slot
 
 

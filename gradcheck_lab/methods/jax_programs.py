@@ -52,7 +52,7 @@ _programs: OrderedDict[Hashable, Callable[..., Any]] = OrderedDict()
 
 
 def program_key(case: Case) -> Hashable:
-    """What ``_compiled``'s program depends on: the expression's structure, the inputs'
+    """What ``compiled``'s program depends on: the expression's structure, the inputs'
     names, kinds and sizes, the dtype, the output's kind and the cotangent's values. Two
     cases equal in these (the same function at other values, as suites of one op over
     several domains have) share one jitted program, and JAX compiles it once per
@@ -79,7 +79,7 @@ def compiled(case: Case, second: bool = False) -> Callable[..., Any]:
 
 
 def install(key: Hashable, program: Callable[..., Any]) -> None:
-    """Keep ``program`` as ``_compiled``'s for ``key`` (``(second, program_key(case))``)."""
+    """Keep ``program`` as ``compiled``'s for ``key`` (``(second, program_key(case))``)."""
     _programs[key] = program
     if len(_programs) > PROGRAMS_KEPT:
         _programs.popitem(last=False)
@@ -95,7 +95,7 @@ def _program(case: Case, second: bool) -> Callable[..., Any]:
 
 
 def traceable(case: Case, second: bool) -> Callable[..., Any]:
-    """``_compiled``'s program before ``jax.jit`` (int64 inputs come as ``Static``)."""
+    """``compiled``'s program before ``jax.jit`` (int64 inputs come as ``Static``)."""
     from gradcheck_lab.backends.jax_ops import make_backend
 
     dtype = jax_dtype(case)
