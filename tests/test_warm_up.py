@@ -14,7 +14,7 @@ from gradcheck_lab import run as run_module
 from gradcheck_lab.case import Case
 from gradcheck_lab.options import RunOptions
 from gradcheck_lab.parallel import _Slot
-from gradcheck_lab.results import MethodResult
+from gradcheck_lab.results import CaseReport, MethodResult
 from gradcheck_lab.runner import Resume
 from tests.helpers import case_from, write
 
@@ -56,10 +56,10 @@ def _same(a: MethodResult, b: MethodResult) -> None:
     for name in a.gradient:  # bit for bit: the same operations on the same values
         np.testing.assert_array_equal(a.gradient[name], b.gradient[name])
     assert (a.hessian is None) == (b.hessian is None)
-    for row in a.hessian or {}:
-        for column in a.hessian[row]:  # type: ignore[index]
-            np.testing.assert_array_equal(a.hessian[row][column],  # type: ignore[index]
-                                          b.hessian[row][column])  # type: ignore[index]
+    if a.hessian is not None and b.hessian is not None:
+        for row, columns in a.hessian.items():
+            for column, block in columns.items():
+                np.testing.assert_array_equal(block, b.hessian[row][column])
 
 
 def test_one_batch_gives_each_case_the_numbers_of_its_own_program(
@@ -108,7 +108,7 @@ def _suite(folder: Path) -> list[Case]:
     return run_module.load_cases(folder)
 
 
-def _statuses(reports: list) -> list[tuple[str, str, dict[str, str]]]:  # type: ignore[type-arg]
+def _statuses(reports: list[CaseReport]) -> list[tuple[str, str, dict[str, str]]]:
     return [(r.case.name, r.status, dict(r.method_status)) for r in reports]
 
 
