@@ -20,6 +20,7 @@ from functools import partial
 from typing import Protocol, TypeVar
 
 from gradcheck_lab import timing
+from gradcheck_lab.backends import sympy_cache
 from gradcheck_lab.case import Case, Point
 from gradcheck_lab.diagnose import GRADIENT_RIGHT, diagnose
 from gradcheck_lab.kinks import kinks_at
@@ -123,6 +124,8 @@ def run_case(case: Case, options: RunOptions = DEFAULT_OPTIONS, *,
     clock = _Clock()
     case = ready(case, options)
     methods = methods_of(case, options.methods)
+    if any(m.name == "sympy" for m in methods):  # before anything imports SymPy
+        sympy_cache.import_with_large_cache()
     overhead = _import_frameworks(methods, resume.failed, observer)  # no method's time
     accounts = Accounts(observer, clock, overhead)
     if upcoming and not resume.failed:

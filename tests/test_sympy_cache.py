@@ -58,3 +58,27 @@ def test_the_cli_builds_the_exact_graph_of_an_expm_stack_in_seconds(tmp_path: Pa
     assert done.returncode == 0, done.stderr[-2000:]
     assert '"pass": 1' in done.stdout
     assert time.process_time() - started < 5  # this process only waited
+
+
+def test_import_with_large_cache_leaves_the_environment_as_it_was(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sympy", object())  # imported before: the caller's
+    env: dict[str, str] = {}
+    assert sympy_cache.import_with_large_cache(env) is None and env == {}
+
+
+def test_a_library_call_builds_the_exact_graph_of_an_expm_stack_in_seconds(
+        tmp_path: Path) -> None:
+    """``verify()`` in a fresh process that has not imported SymPy: the large cache for
+    SymPy, and the process's environment unchanged after."""
+    (tmp_path / "expm.yaml").write_text(CASE)
+    env = {k: v for k, v in os.environ.items() if k != "SYMPY_CACHE_SIZE"}
+    code = ("import os, sys; from gradcheck_lab import verify;"
+            f"report = verify({str(tmp_path)!r});"
+            "import sympy.core.cache as c;"
+            "print(report.cases[0].status, c.SYMPY_CACHE_SIZE,"
+            " os.environ.get('SYMPY_CACHE_SIZE'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["pass", "50000", "None"]

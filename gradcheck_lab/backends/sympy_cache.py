@@ -7,9 +7,13 @@ equal subexpression is built again as a new object, and SymPy compares two such 
 as trees, visiting every shared node once per path. Measured: ``sum(sin(expm(x)))`` of a
 2x3x3 stack did not finish building in 300 s with the default size; with 10,000 entries
 or more it takes 0.5 s. The command line and its workers set a larger size before SymPy
-is imported (``own_process_cache``); a library call (``check()``, ``verify()``, the pytest
-plugin) leaves the caller's process as it is, and its exact-reference budget cannot
-interrupt such a comparison. Nothing here imports SymPy.
+is imported (``own_process_cache``). A library call (``check()``, ``verify()``, the
+pytest plugin) runs in the caller's process, whose environment stays as it was; when
+nothing there has imported SymPy yet, the first case that runs the exact reference
+imports it with the large size (``import_with_large_cache``: the variable is set around
+the import only, so subprocesses see the caller's environment), since the
+exact-reference budget cannot interrupt such a comparison. A caller who imported SymPy
+first keeps its own size. Only ``import_with_large_cache`` imports SymPy.
 """
 
 from __future__ import annotations
@@ -30,3 +34,20 @@ def own_process_cache(environ: MutableMapping[str, str] = os.environ) -> str | N
         return None
     environ.setdefault(SIZE_ENV, str(OWN_PROCESS_SIZE))
     return environ[SIZE_ENV]
+
+
+def import_with_large_cache(environ: MutableMapping[str, str] = os.environ) -> str | None:
+    """Import SymPy with ``OWN_PROCESS_SIZE`` cache entries (or the size the user set),
+    leaving ``environ`` as it was. The size in use, or None when SymPy was imported
+    before (its size is then the caller's)."""
+    if "sympy" in sys.modules:
+        return None
+    given = environ.get(SIZE_ENV)
+    if given is None:
+        environ[SIZE_ENV] = str(OWN_PROCESS_SIZE)
+    try:
+        import sympy  # noqa: F401  (reads SYMPY_CACHE_SIZE now)
+    finally:
+        if given is None:
+            environ.pop(SIZE_ENV, None)
+    return given if given is not None else str(OWN_PROCESS_SIZE)
