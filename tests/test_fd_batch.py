@@ -114,6 +114,9 @@ def _scalar_problem(text: str, x0: list[float]) -> tuple[Any, Any, Any, np.ndarr
     ("sum(abs(x))", [0.0, 1.0]),                           # at abs's kink: one-sided stencils
     ("sum(sin(1e6 * x))", [0.3, 0.7]),                    # fast variation: refinement sweeps
     ("sum(x * 1e11) + sum(x ** 3)", [1e11, -2e11]),       # far from 0: two first steps
+    ("min(x) + 2 * max(x)", [0.3, 0.35, 1.0, 0.97]),      # argmin/argmax flip: step search
+    ("sum(clip(x, 0.0, 1.0) ** 2)", [0.999, 0.5, 1e-7]),  # bounds within the first step
+    ("sum(floor(x * 3) + x ** 2)", [0.34, 1.2]),           # a jump within the first step
 ])
 def test_batched_kernel_equals_point_by_point(text: str, x0: list[float]) -> None:
     f, guard, probe, x = _scalar_problem(text, x0)
@@ -138,3 +141,51 @@ def test_batched_hessian_equals_point_by_point(text: str, x0: list[float]) -> No
         for j in range(x.size):
             value, estimate = second_derivative(f, guard, x, min(i, j), max(i, j))
             np.testing.assert_array_equal([matrix[i, j], error[i, j]], [value, estimate])
+
+
+def test_first_steps_across_a_kink_are_searched_in_the_batch(monkeypatch: Any) -> None:
+    # min's argmin flips within the first step 0.1 of x[0] and x[1]: the step search runs
+    # batched, and no coordinate falls back to the point-by-point kernel
+    f, guard, probe, x = _scalar_problem("min(x) + 2 * max(x)", [0.3, 0.35, 1.0, 0.97])
+    import gradcheck_lab.numeric.finite_diff_batch as kernel
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("point by point")
+
+    monkeypatch.setattr(kernel, "derivative", refuse)
+    found = derivatives(f, guard, probe, x, range(x.size))
+    assert [float(found[k].value[0]) for k in range(x.size)] == pytest.approx(
+        [1.0, 0.0, 2.0, 0.0], abs=1e-9)
+    assert all(found[k].stencil == "central" for k in range(x.size))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ridders_table_equals_ridders_row_by_row(seed: int) -> None:
+    # random tableaux: quotients converging at random rates with noise, invalid rows, step
+    # ratios that stop being above 1, and outputs of several elements; every sweep's
+    # result must be the point-by-point kernel's on the same rows, bit for bit
+    from gradcheck_lab.numeric.finite_diff import LEVELS, ridders
+    from gradcheck_lab.numeric.finite_diff_batch import ridders_table
+
+    rng = np.random.default_rng(seed)
+    sweeps, m = 40, 3
+    steps = 0.1 / 1.6 ** np.arange(LEVELS) * np.exp(0.01 * rng.standard_normal((sweeps, LEVELS)))
+    steps[rng.random((sweeps, LEVELS)) < 0.03] *= 3.0  # a ratio below 1 now and then
+    truth = rng.standard_normal((sweeps, 1, m))
+    rate = rng.uniform(0.5, 3.0, (sweeps, 1, m))
+    d = truth + rate * steps[:, :, None] ** 2 + 1e-12 * rng.standard_normal((sweeps, LEVELS, m))
+    d[rng.random((sweeps, LEVELS, m)) < 0.01] = np.nan
+    noise = 1e-15 / steps[:, :, None] * np.ones((1, 1, m))
+    valid = rng.random((sweeps, LEVELS)) > 0.04
+    valid[:, 0] = True
+    best, err = ridders_table(d, noise, steps, valid, power=2)
+    for p in range(sweeps):
+        rows = iter(range(LEVELS))
+
+        def quotient(h: float, p: int = p, rows: Any = rows) -> Any:
+            i = next(rows)
+            return (d[p, i], noise[p, i], steps[p, i]) if valid[p, i] else None
+
+        want_best, want_err = ridders(quotient, 0.1, power=2)
+        np.testing.assert_array_equal(best[p], want_best)
+        np.testing.assert_array_equal(err[p], want_err)

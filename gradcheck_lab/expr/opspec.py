@@ -124,6 +124,15 @@ def side(a: np.ndarray) -> np.ndarray:
     return np.sign(np.real(a))
 
 
+def parts(*arrays: np.ndarray) -> np.ndarray:
+    """A guard signature of several elementwise parts: broadcast together and stacked on a
+    new last axis, so each element's parts sit side by side. Arguments with a leading
+    batch axis (``backends.numpy_ops.batch``) then give each point's signature as one
+    block, the same values a point alone gives, which a concatenation of raveled parts
+    would interleave."""
+    return np.stack(np.broadcast_arrays(*[np.asarray(a) for a in arrays]), axis=-1)
+
+
 def ties(a: np.ndarray, params: Params, largest: bool) -> bool:
     axis = params.get("axis")
     a = np.real(a)

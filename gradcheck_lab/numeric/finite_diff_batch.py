@@ -11,9 +11,10 @@ its own would: at an invalid row, at a step ratio that is not above 1, or once i
 diagonal grows by ``SAFE`` times its best estimate (Ridders 1982; Press et al.,
 *Numerical Recipes* 3rd ed., 5.7). Rows past a sweep's stop are evaluated but unused.
 
-Only coordinates whose every first step is valid take this path; the rest (a kink or a
-domain edge within the first step, so the step search and one-sided stencils of
-``finite_diff`` apply) and any refinement (``finite_diff.refine``) go through the
+A first step that meets a kink or a domain edge starts ``finite_diff.first_valid``'s
+step search, batched too (``searched_starts``). A coordinate left without a central
+sweep (one-sided stencils), a search longer than ``SEARCH_CANDIDATES`` divisions, and a
+refinement (``finite_diff.refine``) whose first step is not valid go through the
 point-by-point kernel, which gives the same numbers for the same function values.
 """
 
@@ -31,6 +32,7 @@ from gradcheck_lab.numeric.finite_diff import (
     REFINE_FACTOR,
     REFINE_STEPS,
     SAFE,
+    SEARCH_FACTOR,
     SHRINK,
     Derivative,
     Function,
@@ -45,8 +47,13 @@ from gradcheck_lab.numeric.finite_diff import (
     take_refined,
 )
 
+SEARCH_CANDIDATES = 14  # first-step search: start / 16, ..., start / 16^14 in one batch
+
 # points (P, n) -> values (P, m) and whether each point's guard signature is the centre's
 Probe = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+TABLE_ELEMENTS = 1 << 20  # tableau entries per block of sweeps (P x L x L x m)
 
 
 def ridders_table(d: np.ndarray, noise: np.ndarray, steps: np.ndarray, valid: np.ndarray,
@@ -55,36 +62,68 @@ def ridders_table(d: np.ndarray, noise: np.ndarray, steps: np.ndarray, valid: np
 
     ``d``, ``noise``: (P, L, m) quotients and round-off levels of rows 0..L-1;
     ``steps``: (P, L) realised steps; ``valid``: (P, L), False where the quotient is
-    None. Row 0 must be valid. Returns (estimate, error estimate), each (P, m).
+    None. Row 0 must be valid. Returns (estimate, error estimate), each (P, m), equal
+    bit for bit to ``ridders`` on the same rows (tests/test_fd_batch.py).
+
+    Neville's entry (i, j) needs only column j - 1, so the tableau is built a column at a
+    time for every row and sweep together (L steps, not L^2 / 2). ``ridders`` then keeps
+    the entry whose estimate is at most every earlier one's, in row order: the last entry
+    with the smallest estimate among those it reached. It reaches row i while every row
+    up to i is valid and every earlier row was complete (step ratios above 1) with its
+    diagonal not grown by ``SAFE`` times the smallest estimate so far; both are read off
+    the whole tableau here.
     """
-    best = d[:, 0].copy()
-    err = np.full(best.shape, np.inf)
-    active = valid[:, 0].copy()
-    previous = [d[:, 0]]
+    sweeps, levels = steps.shape
+    block = max(1, TABLE_ELEMENTS // max(1, levels * levels * d.shape[2]))
+    if sweeps <= block:
+        return _table(d, noise, steps, valid, power)
+    parts = [_table(d[i:i + block], noise[i:i + block], steps[i:i + block],
+                    valid[i:i + block], power) for i in range(0, sweeps, block)]
+    return (np.concatenate([b for b, _ in parts]), np.concatenate([e for _, e in parts]))
+
+
+def _table(d: np.ndarray, noise: np.ndarray, steps: np.ndarray, valid: np.ndarray,
+           power: int) -> tuple[np.ndarray, np.ndarray]:
+    sweeps, levels, m = d.shape
+    rows = np.arange(levels)
     with np.errstate(all="ignore"):
-        for i in range(1, d.shape[1]):
-            active &= valid[:, i]  # quotient None: that sweep stops before row i
-            if not active.any():
-                break
-            row = [d[:, i]]
-            full = active.copy()  # sweeps whose row i gets all i + 1 entries
-            for j in range(1, i + 1):
-                factor = (steps[:, i - j] / steps[:, i]) ** power
-                full &= factor > 1.0
-                if not full.any():
-                    break
-                entry = row[j - 1] + (row[j - 1] - previous[j - 1]) / (factor - 1)[:, None]
-                row.append(entry)
-                errt = np.maximum(np.abs(entry - row[j - 1]), np.abs(entry - previous[j - 1]))
-                errt = np.maximum(errt, NOISE_GAIN * noise[:, i])
-                better = (errt <= err) & np.isfinite(errt) & full[:, None]
-                err = np.where(better, errt, err)
-                best = np.where(better, entry, best)
-            if len(row) <= i:
-                break
-            grown = np.all(np.abs(row[i] - previous[i - 1]) >= SAFE * err, axis=1)
-            active &= full & ~grown
-            previous = row
+        # factor[p, i, j] = (h_(i-j) / h_i)^p for j <= i (Neville's ratio of the nodes)
+        lag = np.clip(rows[:, None] - rows[None, :], 0, None)
+        factor = (steps[:, lag] / steps[:, :, None]) ** power
+        table = np.full((sweeps, levels, levels, m), np.nan)
+        error = np.full((sweeps, levels, levels, m), np.inf)
+        table[:, :, 0] = d
+        for j in range(1, levels):
+            left, up = table[:, j:, j - 1], table[:, j - 1:-1, j - 1]
+            entry = left + (left - up) / (factor[:, j:, j] - 1)[..., None]
+            table[:, j:, j] = entry
+            errt = np.maximum(np.abs(entry - left), np.abs(entry - up))
+            error[:, j:, j] = np.maximum(errt, NOISE_GAIN * noise[:, j:])
+        # entries a sweep would use if it reached their row: j in 1..i, ratios above 1
+        lower = (rows[None, :] >= 1) & (rows[None, :] <= rows[:, None])
+        ratios = np.logical_and.accumulate(np.where(lower, factor > 1.0, True), axis=2)
+        usable = lower[None] & ratios
+        usable &= np.logical_and.accumulate(valid, axis=1)[:, :, None]
+        usable_error = np.where(usable[..., None] & np.isfinite(error), error, np.inf)
+        # the smallest estimate up to the end of each row; a grown diagonal ends the sweep
+        so_far = np.minimum.accumulate(usable_error.min(axis=2), axis=1)
+        diagonal = table[:, rows, rows]
+        grown = np.zeros((sweeps, levels), dtype=bool)
+        grown[:, 1:] = np.all(np.abs(diagonal[:, 1:] - diagonal[:, :-1]) >= SAFE * so_far[:, 1:],
+                              axis=2)
+        carry_on = ratios[:, rows, rows] & ~grown
+        # row i is reached after rows 1..i-1 all carried on
+        reached = np.logical_and.accumulate(valid, axis=1) & np.concatenate(
+            [np.ones((sweeps, 2), dtype=bool),
+             np.logical_and.accumulate(carry_on[:, 1:-1], axis=1)], axis=1)[:, :levels]
+        candidates = np.where(reached[:, :, None, None], usable_error, np.inf).reshape(
+            sweeps, levels * levels, m)
+        err = candidates.min(axis=1)
+        last = levels * levels - 1 - np.argmax(
+            (candidates == err[:, None, :])[:, ::-1], axis=1)
+        picked = np.take_along_axis(table.reshape(sweeps, levels * levels, m), last[:, None],
+                                    axis=1)[:, 0]
+        best = np.where(np.isfinite(err), picked, d[:, 0])
     return best, err
 
 
@@ -106,11 +145,10 @@ def _symmetric(x_k: np.ndarray, h: np.ndarray) -> np.ndarray:
     return np.where(keep, step, h)
 
 
-def central_rows(probe: Probe, x: Vector, coords: np.ndarray, starts: np.ndarray
+def central_rows(probe: Probe, x: Vector, coords: np.ndarray, nominal: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Rows of central quotients for sweeps (coordinate ``coords[p]``, first step
-    ``starts[p]``): (d, noise, realised steps, valid) as ``ridders_table`` takes them."""
-    nominal = _row_steps(starts, LEVELS)
+    """Central quotients for coordinate ``coords[p]`` at the nominal steps ``nominal[p]``
+    (P, L): (d, noise, realised steps, valid), as ``ridders_table`` takes them for rows."""
     x_k = x[coords][:, None]
     h = _symmetric(x_k, nominal)
     plus_k, minus_k = x_k + h, x_k + (-h)
@@ -139,12 +177,34 @@ def _sweeps(probe: Probe, x: Vector, coords: np.ndarray, starts: np.ndarray,
     out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(coords)
     if not len(coords):
         return out
-    d, noise, steps, valid = central_rows(probe, x, coords, starts)
+    d, noise, steps, valid = central_rows(probe, x, coords, _row_steps(starts, LEVELS))
     ready = np.flatnonzero(valid[:, 0] & (starts >= floors))
     best, err = ridders_table(d[ready], noise[ready], steps[ready], valid[ready], power=2)
     for p, b, e in zip(ready.tolist(), best, err, strict=True):
         out[p] = (b, e)
     return out
+
+
+def searched_starts(probe: Probe, x: Vector, coords: np.ndarray, starts: np.ndarray,
+                    floors: np.ndarray) -> np.ndarray:
+    """``finite_diff.first_valid`` for sweeps whose first step is not valid, batched.
+
+    The search divides the step by ``SEARCH_FACTOR`` until the stencil is valid, then
+    quarters it once more if that is valid too; a step below the floor ends it. Here the
+    first ``SEARCH_CANDIDATES`` divisions (and their quarters) are probed in one batch
+    and the first valid one is taken, as the loop would. Returns the first step per
+    sweep: 0 where the search ends without one, NaN where it would go on past the
+    candidates (the caller continues point by point).
+    """
+    cuts = starts[:, None] / SEARCH_FACTOR ** np.arange(1, SEARCH_CANDIDATES + 1)
+    _, _, _, valid = central_rows(probe, x, coords, np.concatenate([cuts, cuts / 4], axis=1))
+    ok, quarter = valid[:, :SEARCH_CANDIDATES], valid[:, SEARCH_CANDIDATES:]
+    below = cuts < floors[:, None]
+    ends = ok | below
+    first = np.argmax(ends, axis=1)
+    rows = np.arange(len(starts))
+    found = np.where(quarter[rows, first], cuts[rows, first] / 4, cuts[rows, first])
+    return np.where(~ends.any(axis=1), np.nan, np.where(below[rows, first], 0.0, found))
 
 
 def derivatives(f: Function, guard: Guard, probe: Probe, x: Vector, coords: Sequence[int], *,
@@ -159,16 +219,33 @@ def derivatives(f: Function, guard: Guard, probe: Probe, x: Vector, coords: Sequ
     coords = list(coords)
     floors = {k: KINK_FLOOR * max(1.0, abs(float(x[k]))) if at_kink else 0.0 for k in coords}
     plan = [(k, start) for k in coords for start in first_steps(float(x[k]))]
-    found = _sweeps(probe, x, np.asarray([k for k, _ in plan], dtype=np.intp),
-                    np.asarray([s for _, s in plan]), np.asarray([floors[k] for k, _ in plan]))
+    sweep_coords = np.asarray([k for k, _ in plan], dtype=np.intp)
+    sweep_starts = np.asarray([s for _, s in plan])
+    sweep_floors = np.asarray([floors[k] for k, _ in plan])
+    found = _sweeps(probe, x, sweep_coords, sweep_starts, sweep_floors)
+    # first steps that meet a kink or an edge: the step search, batched
+    retry = np.asarray([i for i, r in enumerate(found)
+                        if r is None and sweep_starts[i] >= sweep_floors[i]], dtype=np.intp)
+    searched = (searched_starts(probe, x, sweep_coords[retry], sweep_starts[retry],
+                                sweep_floors[retry]) if retry.size else np.zeros(0))
+    go_on = {int(sweep_coords[i]) for i, h in zip(retry, searched, strict=True) if np.isnan(h)}
+    again = [(int(i), float(h)) for i, h in zip(retry, searched, strict=True) if h > 0]
+    redone = _sweeps(probe, x, sweep_coords[[i for i, _ in again]],
+                     np.asarray([h for _, h in again]), np.zeros(len(again)))
+    for (i, _), result in zip(again, redone, strict=True):
+        found[i] = result
     state: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     out: dict[int, Derivative] = {}
+    by_coordinate: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {k: [] for k in coords}
+    for (c, _), result in zip(plan, found, strict=True):
+        if result is not None:
+            by_coordinate[c].append(result)
     for k in coords:
-        mine = [r for (c, _), r in zip(plan, found, strict=True) if c == k]
-        if any(r is None for r in mine):
+        mine = by_coordinate[k]
+        if k in go_on or not mine:  # a long search, or no central sweep: one-sided stencils
             out[k] = derivative(f, guard, x, k, at_kink)
         else:
-            state[k] = combine_sweeps([r for r in mine if r is not None])
+            state[k] = combine_sweeps(mine)
     todo = [k for k in state if needs_refining(*state[k])]
     starts = {k: min(first_steps(float(x[k]))) for k in todo}
     ahead = []  # (coordinate, round, first step): start divided by REFINE_FACTOR in turn

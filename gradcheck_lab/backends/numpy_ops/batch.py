@@ -10,7 +10,8 @@ rule in ``RULES`` says how its NumPy row (``numpy_ops.TABLE``) takes batched arg
 * ``broadcasting``: the arguments broadcast; batched ones get unit axes between the
   batch axis and their own so that their core shapes align on the right;
 * ``shifted_axes``: the ``axis`` keyword counts core axes (None: all of them);
-* structure rows (indexing, transposes, reshape, stack, products) have their own.
+* structure rows (indexing, transposes, reshape, stack, products) have their own, and
+  those of ``batch_shape`` (convolutions, pad, roll, concatenate, einsum...).
 
 An op without a rule is evaluated point by point (``looped``) and stacked: always right,
 only slower, so a new op needs a rule only for speed. Every rule gives what the row
@@ -24,57 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from gradcheck_lab.backends.numpy_ops import TABLE
+from gradcheck_lab.backends.numpy_ops import TABLE, batch_shape
+from gradcheck_lab.backends.numpy_ops.batch_kinds import (
+    Rule,
+    aligned,
+    broadcasting,
+    core_rank,
+    looped,
+    per_item,
+    shifted_axes,
+)
 from gradcheck_lab.errors import EvaluationError
 from gradcheck_lab.expr.graph import Const, Expression, Input, NamedConst, Op
-
-Rule = Callable[[Callable[..., Any], Sequence[np.ndarray], Sequence[bool], dict[str, Any]],
-                np.ndarray]
-
-
-def _core_rank(a: np.ndarray, batched: bool) -> int:
-    return a.ndim - 1 if batched else a.ndim
-
-
-def _aligned(args: Sequence[np.ndarray], flags: Sequence[bool]) -> list[np.ndarray]:
-    """Batched arguments as (B, 1, ..., core) with every core right-aligned to the widest."""
-    rank = max(_core_rank(a, f) for a, f in zip(args, flags, strict=True))
-    return [a.reshape((a.shape[0],) + (1,) * (rank - a.ndim + 1) + a.shape[1:]) if f else a
-            for a, f in zip(args, flags, strict=True)]
-
-
-def per_item(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
-             params: dict[str, Any]) -> np.ndarray:
-    return np.asarray(fn(*args, **params))
-
-
-def broadcasting(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
-                 params: dict[str, Any]) -> np.ndarray:
-    return np.asarray(fn(*_aligned(args, flags), **params))
-
-
-def _shift(axis: Any, rank: int) -> Any:
-    if axis is None:
-        return tuple(range(1, rank + 1))
-    if isinstance(axis, tuple):
-        return tuple(ax % rank + 1 for ax in axis)
-    return axis % rank + 1
-
-
-def shifted_axes(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
-                 params: dict[str, Any]) -> np.ndarray:
-    rank = args[0].ndim - 1
-    if rank == 0 or len(args) > 1:  # a batch of scalars (every axis choice means the
-        return looped(fn, args, flags, params)  # scalar itself), or weights beside it
-    return np.asarray(fn(args[0], **{**params, "axis": _shift(params.get("axis"), rank)}))
-
-
-def looped(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
-           params: dict[str, Any]) -> np.ndarray:
-    """Point by point, stacked: the rule of any op without a faster one."""
-    size = next(a.shape[0] for a, f in zip(args, flags, strict=True) if f)
-    return np.stack([np.asarray(fn(*[a[b] if f else a for a, f in zip(args, flags, strict=True)],
-                                   **params)) for b in range(size)])
 
 
 def _getitem(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
@@ -102,7 +64,7 @@ def _reshape(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence
 
 def _stack(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
            params: dict[str, Any]) -> np.ndarray:
-    items = np.broadcast_arrays(*_aligned(args, flags))
+    items = np.broadcast_arrays(*aligned(args, flags))
     axis = params.get("axis", 0)
     return np.stack(items, axis=axis % items[0].ndim + 1)
 
@@ -112,14 +74,14 @@ def _matmul(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[
     """numpy.matmul over the batch: 1-D cores made matrices (and squeezed after), stack
     axes aligned between the batch axis and the matrices."""
     (a, b), (fa, fb) = args, flags
-    ra, rb = _core_rank(a, fa), _core_rank(b, fb)
+    ra, rb = core_rank(a, fa), core_rank(b, fb)
     if ra == 0 or rb == 0:
         return looped(fn, args, flags, params)  # numpy refuses scalars: let it say so
     if ra == 1:
         a = a[..., None, :]
     if rb == 1:
         b = b[..., None]
-    out = np.matmul(*_aligned([a, b], [fa, fb]))
+    out = np.matmul(*aligned([a, b], [fa, fb]))
     if rb == 1:
         out = out[..., 0]
     if ra == 1:
@@ -130,7 +92,7 @@ def _matmul(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[
 def _dot(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
          params: dict[str, Any]) -> np.ndarray:
     """numpy.dot: a product with a scalar, or matmul for 1-D and 2-D cores."""
-    ranks = [_core_rank(a, f) for a, f in zip(args, flags, strict=True)]
+    ranks = [core_rank(a, f) for a, f in zip(args, flags, strict=True)]
     if 0 in ranks:
         return broadcasting(np.multiply, args, flags, params)
     if max(ranks) <= 2:
@@ -203,38 +165,58 @@ RULES: Mapping[str, Rule] = {
     "stack": _stack, "matmul": _matmul, "dot": _dot, "outer": _outer, "trace": _trace,
     **dict.fromkeys(("cholesky", "slogdet", "eigh", "eigvalsh", "svd", "svdvals", "qr", "pinv",
                      "matrix_power", "layer_norm", "polygamma"), _first_per_item),
-    **dict.fromkeys(("conv1d", "conv2d", "avg_pool2d", "max_pool2d"), _samples_merged),
+    **dict.fromkeys(("avg_pool2d", "max_pool2d"), _samples_merged),
+    **batch_shape.RULES,
     **dict.fromkeys(("argmax", "argmin"), _arg_reduction),
 }
 
 
 def _pow_guard(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
                params: dict[str, Any]) -> np.ndarray:
-    # the guard asks whether the whole exponent is a non-negative integer: per point
-    return looped(fn, args, flags, params) if flags[1] else broadcasting(fn, args, flags, params)
+    # the guard asks whether the whole exponent is a non-negative integer (a polynomial:
+    # no signature), else gives the base's sign: one call when every point answers alike
+    if flags[1]:
+        exponent = np.real(args[1]).reshape(args[1].shape[0], -1)
+        whole = np.all((exponent == np.round(exponent)) & (exponent >= 0), axis=1)
+        if whole.any() and not whole.all():
+            return looped(fn, args, flags, params)
+    return broadcasting(fn, args, flags, params)
 
 
-def _norm_guard(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
-                params: dict[str, Any]) -> np.ndarray:
-    # ord=inf concatenates raveled parts: per point
-    if params.get("ord") == np.inf:
+def _order_guard(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
+                 params: dict[str, Any]) -> np.ndarray:
+    """sort, argsort, median, topk: the order along one axis (None: of the flattened point)."""
+    a, axis = args[0], params.get("axis")
+    rank = a.ndim - 1
+    if len(args) > 1 or rank == 0 or isinstance(axis, tuple):
         return looped(fn, args, flags, params)
-    return shifted_axes(fn, args, flags, params)
+    if axis is None:
+        return np.asarray(fn(a.reshape(a.shape[0], -1), **{**params, "axis": 1}))
+    return np.asarray(fn(a, **{**params, "axis": axis % rank + 1}))
 
 
 # how each op's guard rule (expr.ops: OpSpec.guard) takes batched arguments
 GUARD_RULES: Mapping[str, Rule] = {
     **dict.fromkeys(("abs", "sqrt", "log", "log1p", "tan", "arcsin", "arccos", "relu", "sign",
                      "inv"), per_item),
-    **dict.fromkeys(("div", "maximum", "minimum"), broadcasting),
-    "pow": _pow_guard, "max": shifted_axes, "min": shifted_axes, "norm": _norm_guard,
+    # elementwise signatures (several parts stacked on a last axis: opspec.parts)
+    **dict.fromkeys(("div", "maximum", "minimum", "equal", "not_equal", "less", "less_equal",
+                     "greater", "greater_equal", "arctan2", "hypot", "xlogy", "xlog1py",
+                     "floor", "ceil", "round", "trunc", "floor_divide", "mod", "clip",
+                     "heaviside", "astype", "arccosh", "arctanh", "erfinv", "logit", "cbrt",
+                     "log2", "log10", "elu", "selu", "leaky_relu", "hardtanh", "relu6",
+                     "hardsigmoid", "hardswish", "digamma", "gammaln", "polygamma"),
+                    broadcasting),
+    "pow": _pow_guard, "max": shifted_axes, "min": shifted_axes, "norm": shifted_axes,
+    "std": shifted_axes,
     # argext moves a tuple of axes (None: all of them) to the end and flattens them
     "argmax": shifted_axes, "argmin": shifted_axes,
+    **dict.fromkeys(("sort", "argsort", "median", "topk"), _order_guard),
     # matrix guards over stacks, one signature per matrix in stack order (the det's sign,
     # definiteness, eigen- and singular vector leanings, Householder signs, rank); solve's
     # reads A only
     **dict.fromkeys(("slogdet", "solve", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr",
-                     "pinv"), per_item),
+                     "pinv", "matrix_power"), per_item),
     "max_pool2d": _samples_merged,
 }
 

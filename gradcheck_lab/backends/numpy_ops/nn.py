@@ -35,24 +35,38 @@ def _pad_spatial(x: np.ndarray, pad: tuple[int, ...], value: float) -> np.ndarra
     return np.pad(x, [(0, 0), (0, 0)] + [(p, p) for p in pad], constant_values=value)
 
 
+def conv_stack(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, dims: int, *,
+               stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: int = 1
+               ) -> np.ndarray:
+    """Convolutions of a stack S: input (S, N, C, *spatial), weight (S, O, C / groups,
+    *kernel), bias (S, O) or None, where each S is 1 (shared) or the stack's size; out
+    (S, N, O, *out). A point is a stack of one; finite differences pass many points at
+    once (``batch``), the weight moving with them."""
+    s, p, d = (pairs(v, dims, "") for v in (stride, padding, dilation))
+    lead = x.shape[:2]
+    parts = windows(_pad_spatial(x.reshape(-1, *x.shape[2:]), p, 0.0), tuple(w.shape[3:]),
+                    s, d)
+    cg, og = x.shape[2] // groups, w.shape[1] // groups
+    out = None
+    for offset, xs in parts:
+        xs = xs.reshape(*lead, *xs.shape[1:])
+        kernel = w[(slice(None), slice(None), slice(None)) + offset]  # (S, O, C / groups)
+        terms = [np.einsum("snc...,soc->sno...", xs[:, :, g * cg:(g + 1) * cg],
+                           kernel[:, g * og:(g + 1) * og]) for g in range(groups)]
+        term = np.concatenate(terms, axis=2)
+        out = term if out is None else out + term
+    assert out is not None
+    if b is not None:
+        out = out + b.reshape((b.shape[0], 1, -1) + (1,) * dims)
+    return np.asarray(out)
+
+
 def conv(dims: int) -> Callable[..., np.ndarray]:
     def apply(x: Any, w: Any, b: Any = None, *, stride: Any = 1,
               padding: Any = 0, dilation: Any = 1, groups: int = 1) -> np.ndarray:
-        x, w = np.asarray(x), np.asarray(w)
-        s, p, d = (pairs(v, dims, "") for v in (stride, padding, dilation))
-        parts = windows(_pad_spatial(x, p, 0.0), tuple(w.shape[2:]), s, d)
-        cg, og = x.shape[1] // groups, w.shape[0] // groups
-        out = None
-        for offset, xs in parts:
-            kernel = w[(slice(None), slice(None)) + offset]  # (O, C / groups)
-            terms = [np.einsum("nc...,oc->no...", xs[:, g * cg:(g + 1) * cg],
-                               kernel[g * og:(g + 1) * og]) for g in range(groups)]
-            term = np.concatenate(terms, axis=1)
-            out = term if out is None else out + term
-        assert out is not None
-        if b is not None:
-            out = out + np.asarray(b).reshape((1, -1) + (1,) * dims)
-        return np.asarray(out)
+        bias = None if b is None else np.asarray(b)[None]
+        return conv_stack(np.asarray(x)[None], np.asarray(w)[None], bias, dims, stride=stride,
+                          padding=padding, dilation=dilation, groups=groups)[0]
     return apply
 
 

@@ -10,13 +10,18 @@ import numpy as np
 from gradcheck_lab.expr.shapes_shape import pad_widths
 
 
-def _pad(a: Any, pad_width: Any, mode: str = "constant",
-         constant_values: float = 0.0) -> np.ndarray:
-    a = np.asarray(a)
-    pairs = pad_widths(pad_width, a.ndim)
+def pad_stack(a: np.ndarray, pad_width: Any, lead: int, mode: str = "constant",
+              constant_values: float = 0.0) -> np.ndarray:
+    """``pad`` of the array's last axes, its first ``lead`` axes (a batch) left as they are."""
+    pairs = [(0, 0)] * lead + [tuple(p) for p in pad_widths(pad_width, a.ndim - lead)]
     if mode == "constant":
         return np.pad(a, pairs, mode="constant", constant_values=constant_values)
     return np.pad(a, pairs, mode="edge" if mode == "edge" else "reflect")
+
+
+def _pad(a: Any, pad_width: Any, mode: str = "constant",
+         constant_values: float = 0.0) -> np.ndarray:
+    return pad_stack(np.asarray(a), pad_width, 0, mode, constant_values)
 
 
 def _expand_dims(a: Any, axis: Any) -> np.ndarray:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gradcheck_lab.expr.opspec import Arrays, OpSpec, Params, first_side, side, zero_kink
+from gradcheck_lab.expr.opspec import Arrays, OpSpec, Params, first_side, parts, side, zero_kink
 from gradcheck_lab.expr.params import Param
 
 # torch.nn.functional.selu's and jax.nn.selu's constants (Klambauer et al., 2017)
@@ -35,7 +35,7 @@ def bounds(lo: float | str, hi: float | str, shift: float = 0.0, scale: float = 
 
     def guard(args: Arrays, params: Params) -> np.ndarray:
         x, (a, b) = np.real(args[0]) * scale + shift, at(params)
-        return np.concatenate([np.ravel(side(x - a)), np.ravel(side(x - b))])
+        return parts(side(x - a), side(x - b))
     return kink, guard
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gradcheck_lab.expr import shapes
-from gradcheck_lab.expr.opspec import Arrays, OpSpec, Params, first_side, side
+from gradcheck_lab.expr.opspec import Arrays, OpSpec, Params, first_side, parts, side
 from gradcheck_lab.expr.params import Param
 
 
@@ -53,7 +53,7 @@ def _clip_kink(args: Arrays, params: Params) -> np.ndarray:
 
 def _clip_guard(args: Arrays, params: Params) -> np.ndarray:
     x = np.real(args[0])
-    return np.concatenate([np.ravel(side(x - np.real(b))) for b in args[1:]] or [np.zeros(1)])
+    return parts(*[side(x - np.real(b)) for b in args[1:]]) if len(args) > 1 else np.zeros(1)
 
 
 def _integer_kink(step: float) -> Callable[[Arrays, Params], np.ndarray]:
@@ -68,7 +68,7 @@ def _integer_guard(step: float) -> Callable[[Arrays, Params], np.ndarray]:
     def guard(args: Arrays, params: Params) -> np.ndarray:
         scale = 10.0 ** params.get("decimals", 0)
         x = np.real(args[0]) * scale + step
-        return np.concatenate([np.ravel(np.floor(x)), np.ravel(x == np.floor(x))])
+        return parts(np.floor(x), x == np.floor(x))
     return guard
 
 
@@ -81,8 +81,7 @@ def _quotient_kink(args: Arrays, params: Params) -> np.ndarray:
 def _quotient_guard(args: Arrays, params: Params) -> np.ndarray:
     with np.errstate(all="ignore"):
         q = np.real(args[0]) / np.real(args[1])
-    return np.concatenate([np.ravel(np.floor(q)), np.ravel(q == np.floor(q)),
-                           np.ravel(side(args[1]))])
+    return parts(np.floor(q), q == np.floor(q), side(args[1]))
 
 
 def _trunc_kink(args: Arrays, params: Params) -> np.ndarray:
@@ -103,7 +102,7 @@ def _cast_guard(args: Arrays, params: Params) -> np.ndarray:
     x = np.real(args[0])
     if params["dtype"] == "float64":
         return np.zeros(1)
-    return np.concatenate([np.ravel(np.trunc(x)), np.ravel(side(x)), np.ravel(x == np.trunc(x))])
+    return parts(np.trunc(x), side(x), x == np.trunc(x))
 
 
 CAST = Param("float64", "choice", ("float64", "int64", "int32", "bool"))

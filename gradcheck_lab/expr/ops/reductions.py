@@ -11,6 +11,7 @@ from gradcheck_lab.expr.opspec import (
     OpSpec,
     Params,
     argext,
+    parts,
     reduction,
     side,
     ties,
@@ -35,7 +36,10 @@ def _norm_guard(args: Arrays, params: Params) -> np.ndarray:
         return side(a)
     if order == 2:
         return np.sign(np.sum(a * a, axis=axis))
-    return np.concatenate([np.ravel(argext(np.abs(a), {"axis": axis}, True)), np.ravel(side(a))])
+    # which elements are the largest in size (each reduction's argmax, ties all marked)
+    # beside every element's sign, elementwise so that a batch keeps each point's block
+    largest = np.abs(a) == np.max(np.abs(a), axis=axis, keepdims=True)
+    return parts(largest, side(a))
 
 
 def _spread(args: Arrays, params: Params) -> tuple[np.ndarray, int]:

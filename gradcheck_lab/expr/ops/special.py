@@ -16,6 +16,7 @@ from gradcheck_lab.expr.opspec import (
     OpSpec,
     Params,
     first_side,
+    parts,
     side,
     unary,
     zero_kink,
@@ -36,7 +37,7 @@ def two(name: str, doc: str, **kw: object) -> OpSpec:
 def _poles(args: Arrays, params: Params) -> np.ndarray:
     """gammaln/digamma: which interval between the poles at 0, -1, -2, ... x lies in."""
     x = np.real(args[0])
-    return np.concatenate([np.ravel(side(x)), np.ravel(np.where(x < 0, np.floor(x), 0))])
+    return parts(side(x), np.where(x < 0, np.floor(x), 0))
 
 
 def _polygamma_shape(shapes_: Sequence[Shape], params: Params) -> Shape:
@@ -51,8 +52,7 @@ def _atan2_kink(args: Arrays, params: Params) -> np.ndarray:
 
 
 def _atan2_guard(args: Arrays, params: Params) -> np.ndarray:
-    y, x = np.broadcast_arrays(np.real(args[0]), np.real(args[1]))
-    return np.concatenate([np.ravel(side(y)), np.ravel(side(x))])
+    return parts(side(args[0]), side(args[1]))
 
 
 def _both_zero(args: Arrays, params: Params) -> np.ndarray:
@@ -62,8 +62,7 @@ def _both_zero(args: Arrays, params: Params) -> np.ndarray:
 
 def _second_side(shift: float) -> Callable[[Arrays, Params], np.ndarray]:
     def guard(args: Arrays, params: Params) -> np.ndarray:
-        a, b = np.broadcast_arrays(np.real(args[0]), np.real(args[1]))
-        return np.concatenate([np.ravel(side(b + shift)), np.ravel(a == 0)])
+        return parts(side(np.real(args[1]) + shift), np.real(args[0]) == 0)
     return guard
 
 
