@@ -24,9 +24,10 @@ def fresh_probe(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(jax_programs, "_programs", type(jax_programs._programs)())
 
 
-def test_the_locked_jax_accepts_both_options_on_the_cpu(fresh_probe: None) -> None:
+def test_the_locked_jax_accepts_every_option_on_the_cpu(fresh_probe: None) -> None:
     assert jax_compile.fast_compile("cpu") == {"compiler_options": {
-        "xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False}}
+        "xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False,
+        "xla_cpu_parallel_codegen_split_count": 1}}
 
 
 def test_an_option_this_jax_refuses_is_dropped_and_the_rest_kept() -> None:
@@ -53,4 +54,5 @@ def test_a_refused_option_does_not_make_the_jax_method_an_error(
     """))
     assert report.method_status["jax"] == "pass"
     assert jax_compile._accepted == {"xla_backend_optimization_level": 0,
-                                     "xla_cpu_use_fusion_emitters": False}
+                                     "xla_cpu_use_fusion_emitters": False,
+                                     "xla_cpu_parallel_codegen_split_count": 1}

@@ -101,34 +101,41 @@ def _layer_norm(x: Any, w: Any = None, b: Any = None, normalized_shape: Any = No
     return np.asarray(out)
 
 
-def nll(logp: np.ndarray, target: Any, weight: Any, params: dict[str, Any]) -> np.ndarray:
-    """torch's nll_loss (and cross_entropy's label smoothing) on log-probabilities."""
-    flat = logp.ndim == 1
-    logp = logp.reshape(1, -1) if flat else logp
+def nll_stack(logp: np.ndarray, target: Any, weight: Any, params: dict[str, Any]
+              ) -> np.ndarray:
+    """torch's nll_loss (and cross_entropy's label smoothing) on log-probabilities for a
+    stack S of (N, C) inputs sharing one target: (S, N) with ``reduction='none'``, else
+    (S,). A point is a stack of one; finite differences pass many points at once."""
     t = whole(target).reshape(-1)
     classes = logp.shape[-1]
     w = np.ones(classes) if weight is None else np.asarray(weight)
     valid = t != params["ignore_index"]
     safe = np.where(valid, t, 0)
     wt = w[safe] * valid
-    loss = -wt * np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+    loss = -wt * logp[:, np.arange(t.size), safe]
     eps = params.get("label_smoothing", 0.0)
     if eps:
-        smooth = -np.sum(logp * w, axis=1) * valid
+        smooth = -np.sum(logp * w, axis=2) * valid
         loss = (1 - eps) * loss + eps / classes * smooth
     if params["reduction"] == "none":
-        return np.asarray(loss.reshape(()) if flat else loss)
-    total = np.sum(loss)
+        return np.asarray(loss)
+    total = np.sum(loss, axis=1)
     return np.asarray(total / np.sum(wt) if params["reduction"] == "mean" else total)
 
 
-def _cross_entropy(x: Any, target: Any, weight: Any = None, **params: Any) -> np.ndarray:
-    x = np.asarray(x)
-    return nll(x - logsumexp(x, axis=-1, keepdims=True), target, weight, params)
+def cross_entropy_stack(x: np.ndarray, target: Any, weight: Any, params: dict[str, Any]
+                        ) -> np.ndarray:
+    """``nll_stack`` of the log-softmax of logits (S, N, C)."""
+    return nll_stack(x - logsumexp(x, axis=-1, keepdims=True), target, weight, params)
 
 
-def _nll_loss(x: Any, target: Any, weight: Any = None, **params: Any) -> np.ndarray:
-    return nll(np.asarray(x), target, weight, params)
+def _one(stack: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """The row for one point: (N, C) or (C,) inputs as a stack of one."""
+    def row(x: Any, target: Any, weight: Any = None, **params: Any) -> np.ndarray:
+        x = np.asarray(x)
+        out = stack(x.reshape(1, -1, x.shape[-1]), target, weight, params)[0]
+        return np.asarray(out.reshape(()) if x.ndim == 1 else out)
+    return row
 
 
 TABLE: dict[str, Callable[..., Any]] = {
@@ -136,5 +143,5 @@ TABLE: dict[str, Callable[..., Any]] = {
     "avg_pool2d": _pool(False), "max_pool2d": _pool(True),
     "layer_norm": lambda x, w=None, b=None, normalized_shape=None, eps=1e-5: _layer_norm(
         x, w, b, normalized_shape, eps),
-    "cross_entropy": _cross_entropy, "nll_loss": _nll_loss,
+    "cross_entropy": _one(cross_entropy_stack), "nll_loss": _one(nll_stack),
 }

@@ -68,23 +68,26 @@ def _pd_side(args: Arrays, params: Params) -> np.ndarray:
 
 def _householder_signs(args: Arrays) -> np.ndarray:
     """The sign of each Householder step's leading element (LAPACK's choice of reflector):
-    Q and R jump where one of them is 0."""
+    Q and R jump where one of them is 0. Every matrix of a stack (and of a batch of
+    points) is reduced at once; the signs come per matrix, in stack order."""
     a = np.array(np.real(args[0]), dtype=np.float64)
-    signs = []
-    for idx in np.ndindex(a.shape[:-2]):
-        r = a[idx].copy()
-        m, n = r.shape
-        for j in range(min(m, n)):
-            x = r[j:, j]
-            signs.append(np.sign(x[0]) if np.any(x[1:] != 0) else 2.0)
-            norm = np.linalg.norm(x)
-            if norm == 0 or not np.any(x[1:] != 0):
-                continue
-            v = x.copy()
-            v[0] += np.copysign(norm, x[0]) if x[0] != 0 else norm
-            v /= np.linalg.norm(v)
-            r[j:, :] -= 2 * np.outer(v, v @ r[j:, :])
-    return np.asarray(signs)
+    m, n = a.shape[-2:]
+    r = a.reshape(-1, m, n).copy()
+    signs = np.empty((r.shape[0], min(m, n)))
+    for j in range(min(m, n)):
+        x = r[:, j:, j].copy()
+        tail = np.any(x[:, 1:] != 0, axis=1)
+        signs[:, j] = np.where(tail, np.sign(x[:, 0]), 2.0)
+        norm = np.linalg.norm(x, axis=1)
+        step = tail & (norm != 0)  # else the column is already reduced
+        if not step.any():
+            continue
+        v = x[step]
+        v[:, 0] += np.where(v[:, 0] != 0, np.copysign(norm[step], v[:, 0]), norm[step])
+        v /= np.linalg.norm(v, axis=1)[:, None]
+        block = r[step, j:, :]
+        r[step, j:, :] = block - 2 * v[:, :, None] * np.einsum("si,sik->sk", v, block)[:, None]
+    return np.ravel(signs)
 
 
 def _rank_side(args: Arrays, params: Params) -> np.ndarray:
