@@ -25,12 +25,18 @@ Step = Callable[[str, Callable[[], object]], object]  # (method, work): runs it 
 def warm_up(cases: Sequence[Case], selection: Sequence[str] | None, step: Step) -> None:
     """Each built-in method with a ``warm_up`` gets the cases (ready to run: device and
     cotangent as the runner sets them) that will run it, as that method's step
-    (``step``: announced first, so a hang or crash is that method's, and timed)."""
+    (``step``: announced first, so a hang or crash is that method's, and timed).
+
+    The step runs in the first case (the one starting now), so only methods that case
+    runs warm up: a hang under ``--timeout`` is then blamed on a step the case has, never
+    on a ``jax`` step of a case whose own methods leave ``jax`` out. The others' cases
+    prepare one by one, as without warming up."""
     wanting: dict[str, list[Case]] = {}
     for case in cases:
         for method in methods_of(case, selection):
             spec = BUILTIN_METHODS.get(method.name)
-            if spec is not None and hasattr(load_method(spec.name), "warm_up"):
+            if spec is not None and hasattr(load_method(spec.name), "warm_up") and (
+                    case is cases[0] or spec.name in wanting):
                 wanting.setdefault(spec.name, []).append(case)
     for name, group in wanting.items():
         module = load_method(name)

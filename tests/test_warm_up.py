@@ -150,3 +150,25 @@ def test_workers_are_dealt_their_cases_in_turn() -> None:
     first.reserve(many, 2)  # at most WARM_UP_CASES, then the rest wait
     assert [i for i, _ in first.queue] == list(range(0, 32, 2))
     assert len(many) == 84 and many[-1][0] == 1
+
+
+def test_only_the_methods_of_the_starting_case_warm_up() -> None:
+    # the warm-up runs as a step of the case starting now: a method that case does not
+    # run is not warmed up there (a hang would be blamed on a step the case never had)
+    from gradcheck_lab.warm_up import warm_up
+
+    def case(name: str, methods: str) -> Case:
+        return case_from(f"name: {name}\n{CASES['scalar']}methods: [{methods}]\n")
+
+    steps: list[tuple[str, list[str]]] = []
+
+    def record(method: str, work: object) -> None:
+        steps.append((method, [c.name for c in work.args[1]]))  # type: ignore[attr-defined]
+
+    warm_up([case("s", "sympy"), case("a", "sympy, jax"), case("b", "jax")], None, record)
+    assert steps == []
+    warm_up([case("a", "sympy, jax"), case("s", "sympy"), case("b", "jax")], None, record)
+    assert steps == [("jax", ["a", "b"])]
+    steps.clear()
+    warm_up([case("a", "sympy, jax"), case("b", "jax")], ["sympy"], record)  # --methods
+    assert steps == []
