@@ -183,18 +183,6 @@ def _pow_guard(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequen
     return broadcasting(fn, args, flags, params)
 
 
-def _order_guard(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
-                 params: dict[str, Any]) -> np.ndarray:
-    """sort, argsort, median, topk: the order along one axis (None: of the flattened point)."""
-    a, axis = args[0], params.get("axis")
-    rank = a.ndim - 1
-    if len(args) > 1 or rank == 0 or isinstance(axis, tuple):
-        return looped(fn, args, flags, params)
-    if axis is None:
-        return np.asarray(fn(a.reshape(a.shape[0], -1), **{**params, "axis": 1}))
-    return np.asarray(fn(a, **{**params, "axis": axis % rank + 1}))
-
-
 # how each op's guard rule (expr.ops: OpSpec.guard) takes batched arguments
 GUARD_RULES: Mapping[str, Rule] = {
     **dict.fromkeys(("abs", "sqrt", "log", "log1p", "tan", "arcsin", "arccos", "relu", "sign",
@@ -211,7 +199,7 @@ GUARD_RULES: Mapping[str, Rule] = {
     "std": shifted_axes,
     # argext moves a tuple of axes (None: all of them) to the end and flattens them
     "argmax": shifted_axes, "argmin": shifted_axes,
-    **dict.fromkeys(("sort", "argsort", "median", "topk"), _order_guard),
+    **dict.fromkeys(("sort", "argsort", "median", "topk"), batch_shape.along_axis),
     # matrix guards over stacks, one signature per matrix in stack order (the det's sign,
     # definiteness, eigen- and singular vector leanings, Householder signs, rank); solve's
     # reads A only

@@ -116,15 +116,17 @@ def cross(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bo
 
 def along_axis(fn: Callable[..., Any], args: Sequence[np.ndarray], flags: Sequence[bool],
                params: dict[str, Any]) -> np.ndarray:
-    """sort, argsort, topk, median, cumsum, cumprod: along one axis of each point (None:
-    along its flattened elements)."""
+    """sort, argsort, topk, median, cumsum, cumprod (and the order guards of the first
+    four): along one axis of each point (None: along its flattened elements)."""
     a = args[0]
     rank = a.ndim - 1
     if "axis" not in params or len(args) > 1 or rank == 0 or isinstance(params["axis"], tuple):
         return looped(fn, args, flags, params)
     if params["axis"] is None:
         out = np.asarray(fn(a.reshape(a.shape[0], -1), **{**params, "axis": 1}))
-        return out.reshape((a.shape[0],) + (1,) * rank) if params.get("keepdims") else out
+        if params.get("keepdims") and out.size == a.shape[0]:  # median's one value a point
+            return out.reshape((a.shape[0],) + (1,) * rank)
+        return out
     return np.asarray(fn(a, **{**params, "axis": params["axis"] % rank + 1}))
 
 
