@@ -182,6 +182,7 @@ def test_validate_lists_every_problem_of_every_file(tmp_path: Path) -> None:
     assert_nothing_written(tmp_path)
 
 
+@pytest.mark.slow  # 6 s
 def test_run_refuses_the_whole_battery_before_running_anything(tmp_path: Path) -> None:
     code, out, seconds = cli(["run", str(HOSTILE)], tmp_path)
     assert code == 2 and "nothing was run" in out and "Traceback" not in out

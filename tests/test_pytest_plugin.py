@@ -118,6 +118,7 @@ def test_invalid_case_file_is_a_collection_error(pytester: pytest.Pytester) -> N
                                  "ERROR gradcheck_broken.yaml - *"])
 
 
+@pytest.mark.slow  # 7 s
 def test_short_summary_is_the_junit_one_liner(pytester: pytest.Pytester) -> None:
     _write(pytester, "gradcheck_bad.yaml", BAD)
     for env in ({"COLUMNS": "200"}, {"CI": "true"}):  # on CI pytest prints all of the

@@ -58,6 +58,7 @@ def synthetic(status: str, message: str) -> RunReport:
 
 # ----------------------------------------------------------------------------- junit
 
+@pytest.mark.slow  # verifies every shipped case (12 s)
 def test_junit_has_one_testcase_per_shipped_case(suite: RunReport) -> None:
     root = ET.fromstring(to_junit(suite))
     testsuite = root if root.tag == "testsuite" else root.find("testsuite")
@@ -114,6 +115,7 @@ def _table_rows(markdown: str) -> list[str]:
     return rows[1:]  # minus the header; the |---| line does not start with "| "
 
 
+@pytest.mark.slow  # verifies every shipped case
 def test_markdown_rows_and_details(suite: RunReport, failing: RunReport) -> None:
     text = to_markdown(suite)
     assert len(_table_rows(text)) == len(suite.cases)
